@@ -1,0 +1,304 @@
+//! Load: turns paths, folders, globs and standard input into [`Object`]s.
+//!
+//! Files are read and their documents parsed in parallel (rayon); results come back in input
+//! order so output is deterministic. Bad input never stops the load: each unreadable file or
+//! broken document becomes a [`LoadError`] with file:line:column, and everything else is
+//! still returned. `kind: List` (and `*List`) documents are unpacked into their items.
+
+mod discover;
+mod error;
+mod limits;
+pub mod resolve;
+mod split;
+mod yaml;
+
+use std::io::Read;
+use std::sync::Arc;
+
+use palisade_model::{Node, Object, Origin, Pos, Value};
+use rayon::prelude::*;
+
+pub use discover::{InputFile, discover};
+pub use error::{ErrorKind, LoadError, LoadWarning};
+pub use limits::Limits;
+pub use split::{Chunk, split_documents};
+
+/// The text of one input, named as it will appear in findings.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub name: Arc<str>,
+    pub text: String,
+}
+
+/// Counts that go into the report summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadStats {
+    /// Files (and standard input) read.
+    pub files: usize,
+    /// Non-empty YAML/JSON documents parsed.
+    pub documents: usize,
+    /// Kubernetes objects produced (list items count one each).
+    pub objects: usize,
+    /// Documents (or list items) skipped because they name no `apiVersion` and `kind`.
+    pub skipped: usize,
+}
+
+/// Everything a load produced.
+#[derive(Debug, Default)]
+pub struct LoadOutcome {
+    pub objects: Vec<Object>,
+    pub errors: Vec<LoadError>,
+    pub warnings: Vec<LoadWarning>,
+    pub stats: LoadStats,
+}
+
+/// Loads every input. `-` reads standard input (through `stdin`, so callers and tests can
+/// supply it).
+pub fn load_inputs(inputs: &[String], limits: &Limits, stdin: &mut dyn Read) -> LoadOutcome {
+    let (files, mut errors) = discover(inputs);
+    let read: Vec<Result<Source, LoadError>> = {
+        // Standard input is read once, on this thread; files in parallel.
+        let mut stdin_source = None;
+        if files.iter().any(|f| matches!(f, InputFile::Stdin)) {
+            stdin_source = Some(read_stdin(stdin, limits));
+        }
+        files
+            .par_iter()
+            .map(|f| match f {
+                InputFile::Stdin => stdin_source.clone().unwrap_or_else(|| read_stdin(&mut std::io::empty(), limits)),
+                InputFile::Path(p) => read_file(p, limits),
+            })
+            .collect()
+    };
+    let mut sources = Vec::with_capacity(read.len());
+    for r in read {
+        match r {
+            Ok(s) => sources.push(s),
+            Err(e) => errors.push(e),
+        }
+    }
+    let files_read = sources.len();
+    let mut outcome = load_sources(sources, limits);
+    outcome.stats.files = files_read;
+    errors.append(&mut outcome.errors);
+    outcome.errors = errors;
+    outcome
+}
+
+/// Loads one in-memory text (tests, the fuzzer, the webhook's raw input).
+pub fn load_str(name: &str, text: &str, limits: &Limits) -> LoadOutcome {
+    load_sources(
+        vec![Source {
+            name: name.into(),
+            text: text.to_string(),
+        }],
+        limits,
+    )
+}
+
+/// The document roots of one text, without turning them into objects: the YAML-to-JSON
+/// layer alone, for tests that compare it with Kubernetes' own conversion.
+pub fn parse_str(name: &str, text: &str, limits: &Limits) -> Vec<Result<Node, LoadError>> {
+    let file: Arc<str> = name.into();
+    split_documents(text)
+        .into_iter()
+        .flat_map(|c| yaml::parse_documents(c.text, c.first_line, &file, limits))
+        .map(|d| d.map(|d| d.root))
+        .collect()
+}
+
+/// Parses already-read sources.
+pub fn load_sources(sources: Vec<Source>, limits: &Limits) -> LoadOutcome {
+    // Cut every source into documents, then parse all documents of all files in parallel.
+    let chunks: Vec<(usize, Chunk<'_>)> = sources
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(i, s)| split_documents(&s.text).into_iter().map(move |c| (i, c)))
+        .collect();
+    let parsed: Vec<(usize, Vec<Result<yaml::ParsedDocument, LoadError>>)> = chunks
+        .par_iter()
+        .map(|&(i, chunk)| {
+            let file = &sources[i].name;
+            if chunk.text.len() > limits.max_document_bytes {
+                let err = LoadError {
+                    file: file.clone(),
+                    pos: Some(Pos::new(chunk.first_line, 1)),
+                    kind: ErrorKind::Limit,
+                    message: format!(
+                        "document of {} bytes is larger than the limit of {} bytes (--max-document-size)",
+                        chunk.text.len(),
+                        limits.max_document_bytes
+                    ),
+                };
+                return (i, vec![Err(err)]);
+            }
+            (i, yaml::parse_documents(chunk.text, chunk.first_line, file, limits))
+        })
+        .collect();
+
+    // Number the documents per file, in order, and build objects.
+    let mut outcome = LoadOutcome::default();
+    let mut doc_index = vec![0u32; sources.len()];
+    let mut roots = Vec::new();
+    for (i, docs) in parsed {
+        for doc in docs {
+            match doc {
+                Ok(d) => {
+                    outcome.warnings.extend(d.warnings);
+                    let origin = Origin::File {
+                        path: sources[i].name.clone(),
+                        document: doc_index[i],
+                    };
+                    doc_index[i] += 1;
+                    roots.push((d.root, origin));
+                }
+                Err(e) => {
+                    doc_index[i] += 1;
+                    outcome.errors.push(e);
+                }
+            }
+        }
+    }
+    drop(sources);
+    outcome.stats.documents = roots.len();
+    let built: Vec<(Vec<Object>, usize)> = roots
+        .into_par_iter()
+        .map(|(root, origin)| objects_of_document(root, origin))
+        .collect();
+    for (objects, skipped) in built {
+        outcome.stats.skipped += skipped;
+        outcome.objects.extend(objects);
+    }
+    outcome.stats.objects = outcome.objects.len();
+    outcome
+}
+
+/// The objects in one document: itself, or a list's items. Also returns how many documents
+/// or items were skipped for naming no `apiVersion`/`kind`.
+fn objects_of_document(root: Node, origin: Origin) -> (Vec<Object>, usize) {
+    let kind = root.str_at("kind").unwrap_or("");
+    let is_list = kind.ends_with("List") && root.get("items").and_then(Node::as_seq).is_some();
+    if !is_list {
+        return match Object::from_root(root, origin) {
+            Some(o) => (vec![o], 0),
+            None => (Vec::new(), 1),
+        };
+    }
+    // Items of a typed list (`PodList`) may omit their kind, as API server list responses do.
+    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
+    let api_version = root.str_at("apiVersion").map(str::to_string);
+    let Value::Map(mut map) = root.value else {
+        return (Vec::new(), 1);
+    };
+    let items = map
+        .entries
+        .iter_mut()
+        .find(|e| &*e.key == "items")
+        .map(|e| std::mem::replace(&mut e.value.value, Value::Null));
+    let Some(Value::Seq(items)) = items else {
+        return (Vec::new(), 1);
+    };
+    let mut objects = Vec::with_capacity(items.len());
+    let mut skipped = 0;
+    for mut item in items {
+        if let (Some(k), Value::Map(m)) = (&item_kind, &mut item.value) {
+            fill_missing(m, "kind", k, item.pos);
+            if let Some(v) = &api_version {
+                fill_missing(m, "apiVersion", v, item.pos);
+            }
+        }
+        match Object::from_root(item, origin.clone()) {
+            Some(o) => objects.push(o),
+            None => skipped += 1,
+        }
+    }
+    (objects, skipped)
+}
+
+fn fill_missing(map: &mut palisade_model::Map, key: &str, value: &str, pos: Pos) {
+    if map.get_entry(key).is_none_or(|e| e.value.is_null()) {
+        map.insert(palisade_model::Entry {
+            key: key.into(),
+            key_pos: pos,
+            value: Node::new(Value::Str(value.into()), pos),
+        });
+    }
+}
+
+fn read_file(path: &std::path::Path, limits: &Limits) -> Result<Source, LoadError> {
+    let name: Arc<str> = path.to_string_lossy().into();
+    let io_err = |e: std::io::Error| LoadError {
+        file: name.clone(),
+        pos: None,
+        kind: ErrorKind::Io,
+        message: format!("cannot read: {e}"),
+    };
+    let file = std::fs::File::open(path).map_err(io_err)?;
+    let size = file.metadata().map_err(io_err)?.len();
+    if size > limits.max_file_bytes {
+        return Err(too_large(&name, size, limits));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_err)?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(too_large(&name, bytes.len() as u64, limits));
+    }
+    decode_text(name, bytes)
+}
+
+fn read_stdin(stdin: &mut dyn Read, limits: &Limits) -> Result<Source, LoadError> {
+    let name: Arc<str> = "-".into();
+    let mut bytes = Vec::new();
+    stdin
+        .take(limits.max_file_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| LoadError {
+            file: name.clone(),
+            pos: None,
+            kind: ErrorKind::Io,
+            message: format!("cannot read standard input: {e}"),
+        })?;
+    if bytes.len() as u64 > limits.max_file_bytes {
+        return Err(too_large(&name, bytes.len() as u64, limits));
+    }
+    decode_text(name, bytes)
+}
+
+fn too_large(name: &Arc<str>, size: u64, limits: &Limits) -> LoadError {
+    LoadError {
+        file: name.clone(),
+        pos: None,
+        kind: ErrorKind::Limit,
+        message: format!(
+            "input of {size} bytes or more is larger than the limit of {} bytes (--max-file-size)",
+            limits.max_file_bytes
+        ),
+    }
+}
+
+/// UTF-8 text without a byte-order mark; invalid bytes are an error at their line:column.
+fn decode_text(name: Arc<str>, mut bytes: Vec<u8>) -> Result<Source, LoadError> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source { name, text }),
+        Err(e) => {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            Err(LoadError {
+                file: name,
+                pos: Some(Pos::new(
+                    u32::try_from(line).unwrap_or(u32::MAX),
+                    u32::try_from(column).unwrap_or(u32::MAX),
+                )),
+                kind: ErrorKind::Encoding,
+                message: "expected UTF-8 text, found an invalid byte sequence".into(),
+            })
+        }
+    }
+}

@@ -1,0 +1,410 @@
+//! YAML (and JSON, which the same parser reads) into position-carrying value trees.
+//!
+//! saphyr-parser supplies the events and their positions; this module builds the tree the
+//! way sigs.k8s.io/yaml + go-yaml v2 would decode it: plain scalars resolved by YAML 1.1
+//! rules, map keys turned into strings, `<<` merge keys applied, aliases expanded. It is
+//! iterative (no recursion), so nesting depth costs heap, and every node counts against
+//! [`Limits::max_nodes`], so alias bombs stop early.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use palisade_model::{Entry, Map, Node, Pos, Value};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use crate::error::{ErrorKind, LoadError, LoadWarning};
+use crate::limits::Limits;
+use crate::resolve::{key_string, resolve_plain, resolve_tagged};
+
+/// One parsed document: its root (if the document is not empty) and any warnings.
+#[derive(Debug)]
+pub struct ParsedDocument {
+    pub root: Node,
+    pub warnings: Vec<LoadWarning>,
+}
+
+/// Parses `text`, which starts at line `first_line` of `file`, into its documents. Parsing
+/// stops at the first error (a YAML parser cannot resynchronise inside a document), which
+/// is returned last; empty documents are dropped.
+pub fn parse_documents(
+    text: &str,
+    first_line: u32,
+    file: &Arc<str>,
+    limits: &Limits,
+) -> Vec<Result<ParsedDocument, LoadError>> {
+    let mut out = Vec::new();
+    let mut builder = Builder::new(first_line, file, limits);
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        match next {
+            Ok((event, span)) => match builder.event(event, span) {
+                Ok(Some(doc)) => out.push(Ok(doc)),
+                Ok(None) => {}
+                Err(e) => {
+                    out.push(Err(e));
+                    break;
+                }
+            },
+            Err(e) => {
+                let m = e.marker();
+                out.push(Err(builder.error_at(
+                    builder.pos_of(m.line(), m.col()),
+                    ErrorKind::Syntax,
+                    e.info().to_string(),
+                )));
+                break;
+            }
+        }
+    }
+    out
+}
+
+enum KeySlot {
+    Key(Box<str>, Pos),
+    Merge(Pos),
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+        count: usize,
+    },
+    Map {
+        map: Map,
+        pos: Pos,
+        anchor: usize,
+        count: usize,
+        key: Option<KeySlot>,
+    },
+}
+
+struct Builder<'a> {
+    line_offset: u32,
+    file: &'a Arc<str>,
+    limits: &'a Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    root: Option<Node>,
+    warnings: Vec<LoadWarning>,
+}
+
+impl<'a> Builder<'a> {
+    fn new(first_line: u32, file: &'a Arc<str>, limits: &'a Limits) -> Self {
+        Builder {
+            line_offset: first_line.saturating_sub(1),
+            file,
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            root: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn pos_of(&self, line: usize, col: usize) -> Pos {
+        let line = u32::try_from(line).unwrap_or(u32::MAX);
+        let col = u32::try_from(col).unwrap_or(u32::MAX - 1);
+        Pos::new(line.saturating_add(self.line_offset), col + 1)
+    }
+
+    fn span_pos(&self, span: &Span) -> Pos {
+        self.pos_of(span.start.line(), span.start.col())
+    }
+
+    fn error_at(&self, pos: Pos, kind: ErrorKind, message: String) -> LoadError {
+        LoadError {
+            file: self.file.clone(),
+            pos: Some(pos),
+            kind,
+            message,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.stack.clear();
+        self.anchors.clear();
+        self.nodes = 0;
+        self.root = None;
+        self.warnings.clear();
+    }
+
+    /// Feeds one event; returns a document when one is complete.
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<Option<ParsedDocument>, LoadError> {
+        let pos = self.span_pos(&span);
+        match event {
+            Event::DocumentStart(_) => self.reset(),
+            Event::DocumentEnd => {
+                return Ok(self.root.take().map(|root| ParsedDocument {
+                    root,
+                    warnings: std::mem::take(&mut self.warnings),
+                }));
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                self.count_nodes(1, pos)?;
+                if self.awaiting_key() {
+                    self.scalar_key(&text, style, tag.as_deref(), pos)?;
+                    if anchor != 0 {
+                        let value = self.scalar_value(&text, style, tag.as_deref(), pos)?;
+                        self.anchors.insert(anchor, (Node::new(value, pos), 1));
+                    }
+                } else {
+                    let value = self.scalar_value(&text, style, tag.as_deref(), pos)?;
+                    self.complete(Node::new(value, pos), 1, anchor, pos)?;
+                }
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(pos)?;
+                self.stack.push(Frame::Seq {
+                    items: Vec::new(),
+                    pos,
+                    anchor,
+                    count: 1,
+                });
+            }
+            Event::MappingStart(anchor, _) => {
+                self.open(pos)?;
+                self.stack.push(Frame::Map {
+                    map: Map::default(),
+                    pos,
+                    anchor,
+                    count: 1,
+                    key: None,
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let (node, count, anchor) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        pos,
+                        anchor,
+                        count,
+                    }) => (Node::new(Value::Seq(items), pos), count, anchor),
+                    Some(Frame::Map {
+                        map,
+                        pos,
+                        anchor,
+                        count,
+                        ..
+                    }) => (Node::new(Value::Map(map), pos), count, anchor),
+                    None => return Ok(None),
+                };
+                let at = node.pos;
+                self.complete(node, count, anchor, at)?;
+            }
+            Event::Alias(id) => {
+                let Some((node, count)) = self.anchors.get(&id) else {
+                    return Err(self.error_at(
+                        pos,
+                        ErrorKind::Structure,
+                        "alias refers to an anchor that is not defined before it (or contains itself)"
+                            .into(),
+                    ));
+                };
+                let (mut node, count) = (node.clone(), *count);
+                self.count_nodes(count, pos)?;
+                if self.awaiting_key() {
+                    let key = key_string(&node.value)
+                        .map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
+                    self.set_key(KeySlot::Key(key, pos));
+                } else {
+                    node.pos = pos;
+                    self.complete(node, count, 0, pos)?;
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(None)
+    }
+
+    fn awaiting_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn set_key(&mut self, slot: KeySlot) {
+        if let Some(Frame::Map { key, .. }) = self.stack.last_mut() {
+            *key = Some(slot);
+        }
+    }
+
+    /// A mapping or sequence starts: it may not be a key, and the depth is bounded.
+    fn open(&mut self, pos: Pos) -> Result<(), LoadError> {
+        if self.awaiting_key() {
+            return Err(self.error_at(
+                pos,
+                ErrorKind::Structure,
+                "invalid map key: a mapping or sequence cannot be a key in Kubernetes manifests"
+                    .into(),
+            ));
+        }
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(self.error_at(
+                pos,
+                ErrorKind::Limit,
+                format!(
+                    "nesting deeper than {} levels (limit --max-depth)",
+                    self.limits.max_depth
+                ),
+            ));
+        }
+        self.count_nodes(1, pos)
+    }
+
+    fn count_nodes(&mut self, n: usize, pos: Pos) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > self.limits.max_nodes {
+            return Err(self.error_at(
+                pos,
+                ErrorKind::Limit,
+                format!(
+                    "document expands to more than {} nodes (limit --max-nodes); \
+                     aliases that multiply content (an alias bomb) cause this",
+                    self.limits.max_nodes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn scalar_value(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        pos: Pos,
+    ) -> Result<Value, LoadError> {
+        match tag {
+            Some(tag) if tag.is_yaml_core_schema() => resolve_tagged(&tag.suffix, text)
+                .map_err(|m| self.error_at(pos, ErrorKind::Structure, m)),
+            // Any other tag (`!foo`, `!`): go-yaml leaves the scalar a string.
+            Some(_) => Ok(Value::Str(text.into())),
+            None if style == ScalarStyle::Plain => Ok(resolve_plain(text)),
+            None => Ok(Value::Str(text.into())),
+        }
+    }
+
+    fn scalar_key(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        pos: Pos,
+    ) -> Result<(), LoadError> {
+        let is_merge = match tag {
+            Some(t) => t.is_yaml_core_schema() && t.suffix == "merge",
+            None => style == ScalarStyle::Plain && text == "<<",
+        };
+        if is_merge {
+            self.set_key(KeySlot::Merge(pos));
+            return Ok(());
+        }
+        let key = match (tag, style) {
+            (None, ScalarStyle::Plain) if !needs_resolution(text) => text.into(),
+            _ => {
+                let value = self.scalar_value(text, style, tag, pos)?;
+                key_string(&value).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?
+            }
+        };
+        self.set_key(KeySlot::Key(key, pos));
+        Ok(())
+    }
+
+    /// A node is finished: remember it if anchored, then attach it to its parent. `count` is
+    /// the size of its subtree (already charged to the node budget when created).
+    fn complete(&mut self, node: Node, count: usize, anchor: usize, pos: Pos) -> Result<(), LoadError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), count));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, count: c, .. }) => {
+                *c += count;
+                items.push(node);
+            }
+            Some(Frame::Map {
+                map, key, count: c, ..
+            }) => {
+                *c += count;
+                match key.take() {
+                    Some(KeySlot::Key(k, key_pos)) => {
+                        let duplicate = map.insert(Entry {
+                            key: k.clone(),
+                            key_pos,
+                            value: node,
+                        });
+                        if duplicate {
+                            self.warnings.push(LoadWarning {
+                                file: self.file.clone(),
+                                pos: key_pos,
+                                message: format!(
+                                    "duplicate key {:?}: the later value wins, as in kubectl, \
+                                     but readers of the file may see the first",
+                                    &*k
+                                ),
+                            });
+                        }
+                    }
+                    Some(KeySlot::Merge(merge_pos)) => merge(map, node).map_err(|m| LoadError {
+                        file: self.file.clone(),
+                        pos: Some(merge_pos),
+                        kind: ErrorKind::Structure,
+                        message: m,
+                    })?,
+                    None => {
+                        return Err(self.error_at(
+                            pos,
+                            ErrorKind::Structure,
+                            "invalid map key: a mapping or sequence cannot be a key".into(),
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Plain keys that cannot resolve to anything but themselves skip the resolver (the
+/// overwhelmingly common case: `metadata`, `name`, ...).
+fn needs_resolution(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(c) => matches!(
+            c,
+            b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'y' | b'Y' | b'n' | b'N' | b't' | b'T'
+                | b'f' | b'F' | b'o' | b'O'
+        ),
+    }
+}
+
+/// go-yaml v2 merge semantics: a mapping's entries are set in order (overwriting keys set
+/// before the `<<`, while later explicit keys overwrite them); for a sequence of mappings the
+/// items are applied last to first, so the first one wins among them.
+fn merge(map: &mut Map, value: Node) -> Result<(), String> {
+    const WANT: &str = "map merge requires map or sequence of maps as the value";
+    match value.value {
+        Value::Map(m) => {
+            for e in m.entries {
+                map.insert(e);
+            }
+            Ok(())
+        }
+        Value::Seq(items) => {
+            if items.iter().any(|i| !matches!(i.value, Value::Map(_))) {
+                return Err(WANT.into());
+            }
+            for item in items.into_iter().rev() {
+                if let Value::Map(m) = item.value {
+                    for e in m.entries {
+                        map.insert(e);
+                    }
+                }
+            }
+            Ok(())
+        }
+        _ => Err(WANT.into()),
+    }
+}

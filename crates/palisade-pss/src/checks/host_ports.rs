@@ -1,0 +1,47 @@
+//! `hostPorts` (baseline, v1.0): no container port may set a non-zero hostPort.
+
+use std::collections::BTreeSet;
+
+use palisade_model::Node;
+
+use super::{Forbidden, containers_phrase};
+use crate::message::pluralize;
+use crate::pod::PodView;
+
+pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
+    let mut names = Vec::new();
+    // Upstream keeps the ports as decimal strings in a sorted set: they sort as text.
+    let mut ports = BTreeSet::new();
+    let mut fields = Vec::new();
+    for c in pod.containers() {
+        let mut valid = true;
+        for (j, port) in c.node.get("ports").map(Node::items).unwrap_or_default().iter().enumerate() {
+            let host_port = port.get("hostPort").and_then(Node::as_i64).unwrap_or(0);
+            if host_port != 0 {
+                if valid {
+                    fields.push(pod.container_path(&c).key("ports").index(j).key("hostPort"));
+                }
+                valid = false;
+                ports.insert(host_port.to_string());
+            }
+        }
+        if !valid {
+            names.push(c.name());
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    let ports: Vec<String> = ports.into_iter().collect();
+    Some(Forbidden::new(
+        "hostPort",
+        format!(
+            "{} {} {} {}",
+            containers_phrase(&names),
+            pluralize("uses", "use", names.len()),
+            pluralize("hostPort", "hostPorts", ports.len()),
+            ports.join(", ")
+        ),
+        fields,
+    ))
+}

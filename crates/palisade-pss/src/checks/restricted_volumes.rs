@@ -1,0 +1,85 @@
+//! `restrictedVolumes` (restricted, v1.0; replaces `hostPathVolumes`): only the listed
+//! volume sources. `image` is allowed at every version, as in upstream since Kubernetes 1.33.
+
+use std::collections::BTreeSet;
+
+use super::Forbidden;
+use crate::message::{join_quote, pluralize};
+use crate::pod::PodView;
+
+const ALLOWED: [&str; 9] = [
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "image",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+];
+
+/// The name upstream reports for a forbidden source: the first of these that is set.
+const NAMED: [&str; 21] = [
+    "hostPath",
+    "gcePersistentDisk",
+    "awsElasticBlockStore",
+    "gitRepo",
+    "nfs",
+    "iscsi",
+    "glusterfs",
+    "rbd",
+    "flexVolume",
+    "cinder",
+    "cephfs",
+    "flocker",
+    "fc",
+    "azureFile",
+    "vsphereVolume",
+    "quobyte",
+    "azureDisk",
+    "photonPersistentDisk",
+    "portworxVolume",
+    "scaleIO",
+    "storageos",
+];
+
+pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
+    let mut names = Vec::new();
+    let mut types = BTreeSet::new();
+    let mut fields = Vec::new();
+    let volumes = pod.spec().get("volumes").map(|v| v.items()).unwrap_or_default();
+    for (i, volume) in volumes.iter().enumerate() {
+        if ALLOWED.iter().any(|s| volume.get(s).is_some()) {
+            continue;
+        }
+        names.push(volume.str_at("name").unwrap_or(""));
+        let path = pod.spec_path().key("volumes").index(i);
+        match NAMED.iter().find(|s| volume.get(s).is_some()) {
+            Some(&source) => {
+                types.insert(source);
+                fields.push(path.key(source));
+            }
+            None => {
+                types.insert("unknown");
+                fields.push(path);
+            }
+        }
+    }
+    if names.is_empty() {
+        return None;
+    }
+    let types: Vec<&str> = types.into_iter().collect();
+    Some(Forbidden::new(
+        "restricted volume types",
+        format!(
+            "{} {} {} {} {}",
+            pluralize("volume", "volumes", names.len()),
+            join_quote(&names),
+            pluralize("uses", "use", names.len()),
+            pluralize("restricted volume type", "restricted volume types", types.len()),
+            join_quote(&types)
+        ),
+        fields,
+    ))
+}

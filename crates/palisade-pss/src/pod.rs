@@ -1,0 +1,78 @@
+//! A pod template seen the way the Go checks see a decoded `PodSpec`.
+
+use palisade_model::workload::{Container, PodTemplate};
+use palisade_model::{FieldPath, Node};
+
+/// Read-only view of one pod template, with paths from the object root.
+#[derive(Clone, Copy, Debug)]
+pub struct PodView<'a> {
+    template: PodTemplate<'a>,
+}
+
+impl<'a> PodView<'a> {
+    pub fn new(template: PodTemplate<'a>) -> Self {
+        PodView { template }
+    }
+
+    pub fn template(&self) -> &PodTemplate<'a> {
+        &self.template
+    }
+
+    pub fn spec(&self) -> &'a Node {
+        self.template.spec
+    }
+
+    /// `spec.securityContext`, when set.
+    pub fn pod_security_context(&self) -> Option<&'a Node> {
+        self.template.spec.get("securityContext")
+    }
+
+    pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {
+        self.template.containers()
+    }
+
+    /// String-valued annotations of the template (a non-string value would not decode into
+    /// Go's `map[string]string`, so it cannot reach the checks).
+    pub fn annotations(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.template
+            .annotations()
+            .filter_map(|(k, v)| Some((k, v.as_str()?)))
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.template.annotation(key)
+    }
+
+    /// `spec.os.name == "windows"` (exact).
+    pub fn is_windows(&self) -> bool {
+        self.template.spec.get("os").and_then(|o| o.str_at("name")) == Some("windows")
+    }
+
+    /// `spec.hostUsers` explicitly `false`: a user-namespaced pod.
+    pub fn in_user_namespace(&self) -> bool {
+        self.template.spec.bool_at("hostUsers") == Some(false)
+    }
+
+    /// Path of a pod-spec field from the object root (`spec.template.spec.<rest>`).
+    pub fn spec_path(&self) -> FieldPath {
+        self.template.spec_path()
+    }
+
+    /// Path of a container from the object root.
+    pub fn container_path(&self, c: &Container<'_>) -> FieldPath {
+        self.template.spec_path().join(&c.path())
+    }
+
+    /// Path of an annotation from the object root.
+    pub fn annotation_path(&self, key: &str) -> FieldPath {
+        self.template
+            .metadata_path()
+            .key("annotations")
+            .owned_key(key)
+    }
+}
+
+/// `securityContext.<field>` of a container, when the container has a security context.
+pub(crate) fn container_sc_field<'a>(c: &Container<'a>, field: &str) -> Option<&'a Node> {
+    c.security_context()?.get(field)
+}
