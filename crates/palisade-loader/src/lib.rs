@@ -21,7 +21,7 @@ use rayon::prelude::*;
 pub use discover::{InputFile, discover};
 pub use error::{ErrorKind, LoadError, LoadWarning};
 pub use limits::Limits;
-pub use split::{Chunk, split_documents};
+pub use split::{Chunk, Split, SplitIssue, split_documents};
 
 /// The text of one input, named as it will appear in findings.
 #[derive(Clone, Debug)]
@@ -100,21 +100,40 @@ pub fn load_str(name: &str, text: &str, limits: &Limits) -> LoadOutcome {
 /// layer alone, for tests that compare it with Kubernetes' own conversion.
 pub fn parse_str(name: &str, text: &str, limits: &Limits) -> Vec<Result<Node, LoadError>> {
     let file: Arc<str> = name.into();
-    split_documents(text)
+    let split = split_documents(text);
+    let mut out: Vec<Result<Node, LoadError>> = split
+        .errors
         .into_iter()
-        .flat_map(|c| yaml::parse_documents(c.text, c.first_line, &file, limits))
-        .map(|d| d.map(|d| d.root))
-        .collect()
+        .map(|issue| Err(split_error(&file, issue)))
+        .collect();
+    out.extend(
+        split
+            .chunks
+            .iter()
+            .flat_map(|c| yaml::parse_documents(c, &file, limits))
+            .map(|d| d.map(|d| d.root)),
+    );
+    out
 }
 
 /// Parses already-read sources.
 pub fn load_sources(sources: Vec<Source>, limits: &Limits) -> LoadOutcome {
     // Cut every source into documents, then parse all documents of all files in parallel.
-    let chunks: Vec<(usize, Chunk<'_>)> = sources
-        .par_iter()
-        .enumerate()
-        .flat_map_iter(|(i, s)| split_documents(&s.text).into_iter().map(move |c| (i, c)))
-        .collect();
+    let splits: Vec<Split<'_>> = sources.par_iter().map(|s| split_documents(&s.text)).collect();
+    let mut outcome = LoadOutcome::default();
+    let mut chunks: Vec<(usize, Chunk<'_>)> = Vec::new();
+    for (i, split) in splits.into_iter().enumerate() {
+        let file = &sources[i].name;
+        outcome
+            .errors
+            .extend(split.errors.into_iter().map(|e| split_error(file, e)));
+        outcome.warnings.extend(split.warnings.into_iter().map(|w| LoadWarning {
+            file: file.clone(),
+            pos: w.pos,
+            message: w.message,
+        }));
+        chunks.extend(split.chunks.into_iter().map(|c| (i, c)));
+    }
     let parsed: Vec<(usize, Vec<Result<yaml::ParsedDocument, LoadError>>)> = chunks
         .par_iter()
         .map(|&(i, chunk)| {
@@ -132,12 +151,11 @@ pub fn load_sources(sources: Vec<Source>, limits: &Limits) -> LoadOutcome {
                 };
                 return (i, vec![Err(err)]);
             }
-            (i, yaml::parse_documents(chunk.text, chunk.first_line, file, limits))
+            (i, yaml::parse_documents(&chunk, file, limits))
         })
         .collect();
 
     // Number the documents per file, in order, and build objects.
-    let mut outcome = LoadOutcome::default();
     let mut doc_index = vec![0u32; sources.len()];
     let mut roots = Vec::new();
     for (i, docs) in parsed {
@@ -222,6 +240,15 @@ fn fill_missing(map: &mut palisade_model::Map, key: &str, value: &str, pos: Pos)
             key_pos: pos,
             value: Node::new(Value::Str(value.into()), pos),
         });
+    }
+}
+
+fn split_error(file: &Arc<str>, issue: SplitIssue) -> LoadError {
+    LoadError {
+        file: file.clone(),
+        pos: Some(issue.pos),
+        kind: ErrorKind::Syntax,
+        message: issue.message,
     }
 }
 

@@ -14,6 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::{ErrorKind, LoadError, LoadWarning};
 use crate::limits::Limits;
+use crate::split::Chunk;
 use crate::resolve::{key_string, resolve_plain, resolve_tagged};
 
 /// One parsed document: its root (if the document is not empty) and any warnings.
@@ -23,18 +24,17 @@ pub struct ParsedDocument {
     pub warnings: Vec<LoadWarning>,
 }
 
-/// Parses `text`, which starts at line `first_line` of `file`, into its documents. Parsing
+/// Parses one chunk of `file` into its documents. Parsing
 /// stops at the first error (a YAML parser cannot resynchronise inside a document), which
 /// is returned last; empty documents are dropped.
-pub fn parse_documents(
-    text: &str,
-    first_line: u32,
-    file: &Arc<str>,
-    limits: &Limits,
+pub fn parse_documents<'a>(
+    chunk: &Chunk<'a>,
+    file: &'a Arc<str>,
+    limits: &'a Limits,
 ) -> Vec<Result<ParsedDocument, LoadError>> {
     let mut out = Vec::new();
-    let mut builder = Builder::new(first_line, file, limits);
-    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder::new(chunk, file, limits);
+    let mut parser = Parser::new_from_str(chunk.text);
     while let Some(next) = parser.next_event() {
         match next {
             Ok((event, span)) => match builder.event(event, span) {
@@ -47,11 +47,19 @@ pub fn parse_documents(
             },
             Err(e) => {
                 let m = e.marker();
-                out.push(Err(builder.error_at(
-                    builder.pos_of(m.line(), m.col()),
-                    ErrorKind::Syntax,
-                    e.info().to_string(),
-                )));
+                let pos = builder.pos_of(m.line(), m.col());
+                // saphyr bounds flow nesting itself (at 256); report it as the limit it is.
+                let error = if e.info() == "recursion limit exceeded" {
+                    builder.error_at(
+                        pos,
+                        ErrorKind::Limit,
+                        "nesting deeper than the parser's limit of 256 flow levels (--max-depth)"
+                            .into(),
+                    )
+                } else {
+                    builder.error_at(pos, ErrorKind::Syntax, e.info().to_string())
+                };
+                out.push(Err(error));
                 break;
             }
         }
@@ -82,24 +90,32 @@ enum Frame {
 
 struct Builder<'a> {
     line_offset: u32,
+    first_column_offset: u32,
+    /// The chunk's text when it is YAML holding a `\/` escape, which YAML 1.2 (saphyr)
+    /// accepts and YAML 1.1 (kubectl) refuses; such scalars are checked against the source.
+    escape_check: Option<&'a str>,
     file: &'a Arc<str>,
     limits: &'a Limits,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     nodes: usize,
+    non_finite: bool,
     root: Option<Node>,
     warnings: Vec<LoadWarning>,
 }
 
 impl<'a> Builder<'a> {
-    fn new(first_line: u32, file: &'a Arc<str>, limits: &'a Limits) -> Self {
+    fn new(chunk: &Chunk<'a>, file: &'a Arc<str>, limits: &'a Limits) -> Self {
         Builder {
-            line_offset: first_line.saturating_sub(1),
+            escape_check: (!chunk.json && chunk.text.contains("\\/")).then_some(chunk.text),
+            line_offset: chunk.first_line.saturating_sub(1),
+            first_column_offset: chunk.first_column_offset,
             file,
             limits,
             stack: Vec::new(),
             anchors: HashMap::new(),
             nodes: 0,
+            non_finite: false,
             root: None,
             warnings: Vec::new(),
         }
@@ -107,8 +123,11 @@ impl<'a> Builder<'a> {
 
     fn pos_of(&self, line: usize, col: usize) -> Pos {
         let line = u32::try_from(line).unwrap_or(u32::MAX);
-        let col = u32::try_from(col).unwrap_or(u32::MAX - 1);
-        Pos::new(line.saturating_add(self.line_offset), col + 1)
+        let mut col = u32::try_from(col).unwrap_or(u32::MAX - 1).saturating_add(1);
+        if line <= 1 {
+            col = col.saturating_add(self.first_column_offset);
+        }
+        Pos::new(line.saturating_add(self.line_offset), col)
     }
 
     fn span_pos(&self, span: &Span) -> Pos {
@@ -128,6 +147,7 @@ impl<'a> Builder<'a> {
         self.stack.clear();
         self.anchors.clear();
         self.nodes = 0;
+        self.non_finite = false;
         self.root = None;
         self.warnings.clear();
     }
@@ -138,13 +158,32 @@ impl<'a> Builder<'a> {
         match event {
             Event::DocumentStart(_) => self.reset(),
             Event::DocumentEnd => {
-                return Ok(self.root.take().map(|root| ParsedDocument {
+                let Some(root) = self.root.take() else {
+                    return Ok(None);
+                };
+                // Only values that survive (a later duplicate key may replace one) reach
+                // Kubernetes' JSON encoder, which refuses infinities and NaN.
+                if self.non_finite {
+                    if let Some(at) = find_non_finite(&root) {
+                        return Err(self.error_at(
+                            at,
+                            ErrorKind::Structure,
+                            "`.inf`/`.nan` is not a number JSON can hold; Kubernetes cannot \
+                             convert this document"
+                                .into(),
+                        ));
+                    }
+                }
+                return Ok(Some(ParsedDocument {
                     root,
                     warnings: std::mem::take(&mut self.warnings),
                 }));
             }
             Event::Scalar(text, style, anchor, tag) => {
                 self.count_nodes(1, pos)?;
+                if style == ScalarStyle::DoubleQuoted {
+                    self.check_yaml_1_1_escapes(&span, pos)?;
+                }
                 if self.awaiting_key() {
                     self.scalar_key(&text, style, tag.as_deref(), pos)?;
                     if anchor != 0 {
@@ -153,6 +192,9 @@ impl<'a> Builder<'a> {
                     }
                 } else {
                     let value = self.scalar_value(&text, style, tag.as_deref(), pos)?;
+                    if matches!(value, Value::Float(f) if !f.is_finite()) {
+                        self.non_finite = true;
+                    }
                     self.complete(Node::new(value, pos), 1, anchor, pos)?;
                 }
             }
@@ -218,6 +260,33 @@ impl<'a> Builder<'a> {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
         Ok(None)
+    }
+
+    /// Refuses `\/` in a double-quoted YAML scalar, as go-yaml v2 does ("found unknown
+    /// escape character"). Only runs for chunks that contain the sequence at all.
+    fn check_yaml_1_1_escapes(&self, span: &Span, pos: Pos) -> Result<(), LoadError> {
+        let Some(text) = self.escape_check else {
+            return Ok(());
+        };
+        let byte_at = |char_index: usize| {
+            text.char_indices()
+                .nth(char_index)
+                .map_or(text.len(), |(b, _)| b)
+        };
+        let raw = &text[byte_at(span.start.index())..byte_at(span.end.index())];
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c == '\\' && chars.next() == Some('/') {
+                return Err(self.error_at(
+                    pos,
+                    ErrorKind::Syntax,
+                    "found unknown escape character `\\/` in a double-quoted string \
+                     (YAML 1.1, which Kubernetes reads, has no such escape; write `/`)"
+                        .into(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn awaiting_key(&self) -> bool {
@@ -365,6 +434,19 @@ impl<'a> Builder<'a> {
         }
         Ok(())
     }
+}
+
+fn find_non_finite(node: &Node) -> Option<Pos> {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            Value::Float(f) if !f.is_finite() => return Some(n.pos),
+            Value::Seq(items) => stack.extend(items.iter()),
+            Value::Map(m) => stack.extend(m.entries.iter().map(|e| &e.value)),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Plain keys that cannot resolve to anything but themselves skip the resolver (the

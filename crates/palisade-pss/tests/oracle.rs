@@ -6,78 +6,11 @@
 //! tools/oracle, built on demand. PALISADE_ORACLE_PODS raises the pod count, and
 //! PALISADE_ORACLE_SEED changes the seed, for longer local runs.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use palisade_model::workload::PodSpecLocator;
 use palisade_model::{Node, Object, Origin};
 use palisade_pss::{Level, LevelVersion, NamespacePolicy, PodView, Version, evaluate, policy_from_labels};
+use palisade_testkit::{Rng, env_count, oracle, run_oracle};
 use serde_json::{Value, json};
-
-/// Small deterministic generator (xorshift64*), so failures reproduce from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-    fn pick<T: Clone>(&mut self, items: &[T]) -> T {
-        items[self.below(items.len())].clone()
-    }
-    /// Absent (None), or one of `values`.
-    fn maybe(&mut self, percent: u64, values: &[Value]) -> Option<Value> {
-        self.chance(percent).then(|| self.pick(values))
-    }
-}
-
-fn oracle() -> Option<String> {
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/oracle/build.sh");
-    let out = Command::new("bash").arg(script).stderr(Stdio::inherit()).output();
-    match out {
-        Ok(o) if o.status.success() => {
-            let path = String::from_utf8_lossy(&o.stdout).lines().last()?.trim().to_string();
-            Some(path)
-        }
-        other => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "the Go oracle must build in CI: {other:?}"
-            );
-            eprintln!("skipping: the Go oracle could not be built ({other:?})");
-            None
-        }
-    }
-}
-
-fn run_oracle(bin: &str, command: &str, input: &str) -> Vec<Value> {
-    let mut child = Command::new(bin)
-        .arg(command)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("oracle starts");
-    let mut stdin = child.stdin.take().unwrap();
-    let input = input.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().expect("oracle runs");
-    writer.join().unwrap().unwrap();
-    assert!(out.status.success(), "oracle failed");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
 
 const NAMES: [&str; 5] = ["app", "sidecar", "init", "", "app"];
 
@@ -287,9 +220,8 @@ fn versions() -> Vec<Version> {
 #[test]
 fn pod_security_matches_upstream_admission() {
     let Some(bin) = oracle() else { return };
-    let count: usize = std::env::var("PALISADE_ORACLE_PODS").ok().and_then(|s| s.parse().ok()).unwrap_or(1500);
-    let seed: u64 = std::env::var("PALISADE_ORACLE_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_1234);
-    let mut rng = Rng(seed | 1);
+    let count = env_count("PALISADE_ORACLE_PODS", 1500);
+    let mut rng = Rng::from_env("PALISADE_ORACLE_SEED", 0x5eed_1234);
     let pods: Vec<Value> = (0..count).map(|_| pod(&mut rng)).collect();
     let mut cases = Vec::new();
     let mut input = String::new();
@@ -338,7 +270,7 @@ fn namespace_policy_matches_upstream() {
     let Some(bin) = oracle() else { return };
     let values = ["privileged", "baseline", "restricted", "Restricted", "", "latest", "v1.22", "v1.025", "v2.0", "v1.35"];
     let modes = ["enforce", "enforce-version", "audit", "audit-version", "warn", "warn-version"];
-    let mut rng = Rng(0xfeed);
+    let mut rng = Rng::new(0xfeed);
     let mut label_sets = vec![serde_json::Map::new()];
     for _ in 0..600 {
         let mut labels = serde_json::Map::new();

@@ -1,0 +1,107 @@
+//! Test support: the upstream oracle (tools/oracle, the Kubernetes Go code itself) and a
+//! small deterministic random generator for differential tests.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+/// Builds (or reuses) the Go oracle and returns its path. In CI a missing Go toolchain is a
+/// failure; on a developer machine without Go the differential tests are skipped loudly.
+pub fn oracle() -> Option<String> {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tools/oracle/build.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .stderr(Stdio::inherit())
+        .output();
+    match out {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .last()
+            .map(|l| l.trim().to_string()),
+        other => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "the Go oracle must build in CI: {other:?}"
+            );
+            eprintln!("SKIPPED: the Go oracle could not be built ({other:?})");
+            None
+        }
+    }
+}
+
+/// Runs `oracle <command>` with `input` on stdin; one JSON value per output line.
+pub fn run_oracle(bin: &str, command: &str, input: &str) -> Vec<Value> {
+    let mut child = Command::new(bin)
+        .arg(command)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("oracle starts");
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    let input = input.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let out = child.wait_with_output().expect("oracle runs");
+    writer
+        .join()
+        .expect("writer thread")
+        .expect("oracle reads its input");
+    assert!(out.status.success(), "oracle {command} failed");
+    String::from_utf8(out.stdout)
+        .expect("oracle prints UTF-8")
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("oracle prints JSON lines"))
+        .collect()
+}
+
+/// Deterministic xorshift64* generator, so a failing case reproduces from its seed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed | 1)
+    }
+
+    /// Seed from `var` when set (longer or different local runs), else `default`.
+    pub fn from_env(var: &str, default: u64) -> Self {
+        Rng::new(
+            std::env::var(var)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(default),
+        )
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    pub fn pick<T: Clone>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())].clone()
+    }
+
+    /// `None` (absent) or one of `values`.
+    pub fn maybe<T: Clone>(&mut self, percent: u64, values: &[T]) -> Option<T> {
+        self.chance(percent).then(|| self.pick(values))
+    }
+}
+
+/// A count from an environment variable, for longer local runs.
+pub fn env_count(var: &str, default: usize) -> usize {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
