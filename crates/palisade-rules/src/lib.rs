@@ -1,1 +1,23 @@
-//! placeholder
+//! Rules: metadata plus a pure check function, one registry, one engine.
+//!
+//! A [`Rule`] knows what it checks and why (its [`RuleMeta`]) and how (a plain function
+//! over an object or the whole inventory). It reports at field paths; the engine turns
+//! those into [`Finding`]s with locations, severity and controls. Rules know nothing about
+//! output formats, exit codes or waivers.
+//!
+//! To add a rule: write it under `rules/<area>/`, add it to [`registry`]'s table, add a
+//! fixture under `tests/fixtures/<area>/<ID>.yaml`; `cargo run -p xtask -- docs` writes its
+//! page. The test suite refuses a rule without a fixture, with examples that do not behave
+//! as stated, or with unknown controls.
+
+mod context;
+mod engine;
+mod finding;
+pub mod registry;
+mod rule;
+mod rules;
+
+pub use context::{ObjectCtx, InventoryCtx, Settings, Sink};
+pub use engine::evaluate;
+pub use finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
+pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};

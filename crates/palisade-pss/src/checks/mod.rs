@@ -215,6 +215,18 @@ pub fn evaluate(lv: LevelVersion, pod: &PodView<'_>) -> Vec<CheckFailure> {
         .collect()
 }
 
+/// Runs one check as it applies at `lv`: `None` when the check passes or does not run at
+/// that level and version (not yet introduced, or overridden by a restricted check).
+pub fn evaluate_check(id: CheckId, lv: LevelVersion, pod: &PodView<'_>) -> Option<CheckFailure> {
+    let (_, rev) = effective_checks(lv).into_iter().find(|(c, _)| *c == id)?;
+    run(id, pod, rev).map(|f| CheckFailure {
+        check: id,
+        reason: f.reason,
+        detail: f.detail,
+        fields: f.fields,
+    })
+}
+
 /// Runs revision `rev` of check `id`.
 fn run(id: CheckId, pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     match id {

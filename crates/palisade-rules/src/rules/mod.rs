@@ -1,0 +1,3 @@
+//! The rules, one module per checklist area.
+
+pub mod pod_security;
