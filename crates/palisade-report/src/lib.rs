@@ -1,1 +1,120 @@
-//! placeholder
+//! The report and its emitters.
+//!
+//! A [`Report`] is everything one scan produced: findings, input errors and warnings, counts,
+//! and the rules that ran. Emitters render it (one module per format) and know nothing about
+//! how findings were made; rules know nothing about emitters. The rule catalogue renderers
+//! ([`catalog`]) serve `palisade rules`, `palisade explain` and the generated docs/rules.
+
+pub mod catalog;
+mod json;
+mod junit;
+mod sarif;
+mod table;
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use palisade_loader::{LoadError, LoadWarning};
+use palisade_model::ObjectRef;
+use palisade_pss::LevelVersion;
+use palisade_rules::{Finding, Rule, Severity};
+
+pub use sarif::uri_of;
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+}
+
+impl Format {
+    pub const ALL: [Format; 4] = [Format::Table, Format::Json, Format::Sarif, Format::Junit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::Junit => "junit",
+        }
+    }
+}
+
+/// Counts about the input.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScanStats {
+    pub files: usize,
+    pub documents: usize,
+    pub objects: usize,
+    pub skipped_documents: usize,
+}
+
+/// Everything one scan produced.
+#[derive(Debug)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub errors: Vec<LoadError>,
+    pub warnings: Vec<LoadWarning>,
+    pub stats: ScanStats,
+    /// The rules that were evaluated (SARIF lists them; JUnit counts passes against them).
+    pub rules: Vec<&'static Rule>,
+    /// Every object scanned, for formats that list passing objects too (JUnit).
+    pub objects: Vec<(ObjectRef, Option<String>)>,
+    pub pss_policy: LevelVersion,
+}
+
+/// Derived counts shared by the emitters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Summary {
+    pub findings: usize,
+    pub by_severity: BTreeMap<Severity, usize>,
+    pub objects_with_findings: usize,
+}
+
+impl Report {
+    pub fn summary(&self) -> Summary {
+        let mut by_severity = BTreeMap::new();
+        for s in Severity::ALL {
+            by_severity.insert(s, 0);
+        }
+        for f in &self.findings {
+            *by_severity.entry(f.severity).or_insert(0) += 1;
+        }
+        let objects: std::collections::BTreeSet<&ObjectRef> =
+            self.findings.iter().map(|f| &f.object).collect();
+        Summary {
+            findings: self.findings.len(),
+            by_severity,
+            objects_with_findings: objects.len(),
+        }
+    }
+}
+
+/// Options that affect rendering but not content.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EmitOptions {
+    /// ANSI colours (table only).
+    pub color: bool,
+}
+
+/// Writes `report` in `format`.
+pub fn emit(report: &Report, format: Format, options: EmitOptions, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Table => table::emit(report, options, out),
+        Format::Json => json::emit(report, out),
+        Format::Sarif => sarif::emit(report, out),
+        Format::Junit => junit::emit(report, out),
+    }
+}
+
+pub const TOOL_NAME: &str = "palisade";
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub const INFORMATION_URI: &str = "https://github.com/palisade-dev/palisade";
+
+/// Where a rule's documentation page lives.
+pub fn rule_help_uri(rule_id: &str) -> String {
+    format!("{INFORMATION_URI}/blob/main/docs/rules/{rule_id}.md")
+}

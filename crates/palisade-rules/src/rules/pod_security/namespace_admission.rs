@@ -2,8 +2,9 @@
 //!
 //! For a workload whose namespace is in the input, the namespace's
 //! `pod-security.kubernetes.io/*` labels give the enforce, warn and audit policies (with
-//! upstream's fallbacks and warn defaulting). Each failing check of each mode is one finding,
-//! pointing at the offending field and carrying the API server's exact response.
+//! upstream's fallbacks and warn defaulting). Each mode that would object is one finding per
+//! workload: upstream's message, at the first offending field (the others are related
+//! locations), carrying the API server's exact response.
 //!
 //! Upstream behaviour reproduced: enforce applies to Pods only, so for a controller the
 //! finding says its pods would be rejected; a Pod that enforce rejects gets no warning;
@@ -159,7 +160,9 @@ fn policy_for<'a>(ctx: &ObjectCtx<'a>) -> Option<(&'a Object, NamespacePolicy)> 
     Some((namespace, namespace_policy(namespace)))
 }
 
-/// Evaluates `lv` and reports one finding per failing check, all carrying `response(detail)`.
+/// Reports one finding for the workload: upstream's aggregated message, at the first
+/// failing check's field, with every other offending field as a related location.
+#[allow(clippy::too_many_arguments)]
 fn report_failures(
     ctx: &ObjectCtx<'_>,
     sink: &mut Sink,
@@ -171,29 +174,26 @@ fn report_failures(
     lead: &str,
     response: String,
 ) {
-    for failure in failures {
-        let mut fields = failure.fields.into_iter();
-        let primary = fields.next().unwrap_or_else(|| pod.spec_path());
-        sink.report(
-            ctx.object,
-            primary,
-            format!(
-                "{lead} (namespace {namespace:?} {mode} {lv}): {}",
-                aggregate_detail([(failure.reason.as_str(), failure.detail.as_str())])
-            ),
-        )
-        .with_related(ctx.object, fields, "also violates this check")
-        .with_pss(PssFinding {
-            check: failure.check,
-            level: failure.check.info().level,
-            policy: lv,
-        })
-        .with_admission(AdmissionDetail {
-            mode,
-            namespace: namespace.to_string(),
-            response: response.clone(),
-        });
+    let Some(first) = failures.first() else {
+        return;
+    };
+    let message = format!("{lead} (namespace {namespace:?} {mode} {lv}): {}", detailed(&failures));
+    let pss = PssFinding {
+        check: first.check,
+        level: first.check.info().level,
+        policy: lv,
+    };
+    let mut fields = failures.iter().flat_map(|f| f.fields.iter().map(move |p| (f, p)));
+    let primary = fields.next().map_or_else(|| pod.spec_path(), |(_, p)| p.clone());
+    let finding = sink.report(ctx.object, primary, message);
+    for (failure, path) in fields {
+        finding.with_related(ctx.object, [path.clone()], &failure.reason);
     }
+    finding.with_pss(pss).with_admission(AdmissionDetail {
+        mode,
+        namespace: namespace.to_string(),
+        response,
+    });
 }
 
 fn detailed(failures: &[CheckFailure]) -> String {

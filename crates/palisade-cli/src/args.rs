@@ -1,0 +1,167 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "palisade",
+    version,
+    about = "Kubernetes security and compliance checks: exact Pod Security Standards, with the controls each finding evidences.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Scan manifests: files, folders (recursively), globs, or - for standard input.
+    Scan(ScanArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Explain a rule: why it matters, how to fix it, examples, controls.
+    Explain {
+        /// Rule ID (PSS007) or name (privileged-container).
+        rule: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Sarif,
+    Junit,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl SeverityArg {
+    pub fn severity(self) -> palisade_rules::Severity {
+        use palisade_rules::Severity as S;
+        match self {
+            SeverityArg::Info => S::Info,
+            SeverityArg::Low => S::Low,
+            SeverityArg::Medium => S::Medium,
+            SeverityArg::High => S::High,
+            SeverityArg::Critical => S::Critical,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PssLevelArg {
+    Baseline,
+    Restricted,
+}
+
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Manifests to scan: files, folders, glob patterns, or - for standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// Run only these rules: IDs, names or areas, comma-separated (PSS007,host-namespaces,pod-security).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub rules: Vec<String>,
+
+    /// Skip these rules: IDs, names or areas, comma-separated.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub skip_rules: Vec<String>,
+
+    /// Report only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<SeverityArg>,
+
+    /// Exit 1 only for findings at or above this severity (default: any finding).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<SeverityArg>,
+
+    /// Run only the Pod Security checks of this level, exactly as Pod Security Admission would.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub pss_level: Option<PssLevelArg>,
+
+    /// Pod Security Standards policy version: v1.N or latest.
+    #[arg(long, default_value = "latest", value_name = "VERSION")]
+    pub pss_version: String,
+
+    /// Colour the table output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    #[command(flatten)]
+    pub limits: LimitArgs,
+
+    /// Only load and parse the input; report counts (used by the benchmark).
+    #[arg(long, hide = true)]
+    pub parse_only: bool,
+}
+
+/// Input limits: hostile or broken input fails with an error, not by exhausting memory.
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Input limits")]
+pub struct LimitArgs {
+    /// Largest file or standard input accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = palisade_loader::Limits::default().max_file_bytes)]
+    pub max_file_size: u64,
+
+    /// Largest single YAML document accepted, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = palisade_loader::Limits::default().max_document_bytes)]
+    pub max_document_size: usize,
+
+    /// Deepest nesting accepted in a document.
+    #[arg(long, value_name = "LEVELS", default_value_t = palisade_loader::Limits::default().max_depth)]
+    pub max_depth: usize,
+
+    /// Most nodes a document may expand to (bounds YAML alias bombs).
+    #[arg(long, value_name = "NODES", default_value_t = palisade_loader::Limits::default().max_nodes)]
+    pub max_nodes: usize,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> palisade_loader::Limits {
+        palisade_loader::Limits {
+            max_file_bytes: self.max_file_size,
+            max_document_bytes: self.max_document_size,
+            max_depth: self.max_depth,
+            max_nodes: self.max_nodes,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CatalogFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = CatalogFormat::Table)]
+    pub format: CatalogFormat,
+}

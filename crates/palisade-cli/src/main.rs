@@ -1,0 +1,23 @@
+//! The `palisade` command: a thin front end over the pipeline
+//! (load -> model -> rules -> findings -> emitters).
+//!
+//! Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 bad input or usage (input
+//! errors win over findings: a partial scan must not pass as a clean one).
+
+mod args;
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            anstream::eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! JUnit XML for CI systems that show test reports (GitLab, Jenkins, Azure DevOps).
+//! One suite per input file, one test case per object: it fails when the object has
+//! findings (all of them listed in the failure), passes otherwise. Input errors are an
+//! extra suite of erroring test cases, so a broken file is never a silent pass.
+
+use std::io::{self, Write};
+
+use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
+
+use crate::{Report, TOOL_NAME};
+use palisade_rules::Finding;
+
+pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut junit = JunitReport::new(TOOL_NAME);
+    let mut suites: Vec<TestSuite> = Vec::new();
+    let mut suite_for = |suites: &mut Vec<TestSuite>, name: &str| -> usize {
+        suites.iter().position(|s| s.name.as_str() == name).unwrap_or_else(|| {
+            suites.push(TestSuite::new(name));
+            suites.len() - 1
+        })
+    };
+    for (object, file) in &report.objects {
+        let file = file.as_deref().unwrap_or("(cluster)");
+        let findings: Vec<&Finding> = report.findings.iter().filter(|f| &f.object == object && f.location.file.as_deref().unwrap_or("(cluster)") == file).collect();
+        let status = if findings.is_empty() {
+            TestCaseStatus::success()
+        } else {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
+            ids.dedup();
+            status.set_message(format!(
+                "{} finding{}: {}",
+                findings.len(),
+                if findings.len() == 1 { "" } else { "s" },
+                ids.join(", ")
+            ));
+            status.set_type(findings.iter().map(|f| f.severity).max().map_or("", |s| s.as_str()));
+            let description: Vec<String> = findings
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}:{}:{} {} [{}] {} ({})",
+                        file,
+                        f.location.pos.line,
+                        f.location.pos.column,
+                        f.rule.id,
+                        f.severity,
+                        f.message,
+                        f.location.path
+                    )
+                })
+                .collect();
+            status.set_description(description.join("\n"));
+            status
+        };
+        let mut case = TestCase::new(object.to_string(), status);
+        case.set_classname(file);
+        let idx = suite_for(&mut suites, file);
+        suites[idx].add_test_case(case);
+    }
+    if !report.errors.is_empty() {
+        let idx = suite_for(&mut suites, "palisade input errors");
+        for e in &report.errors {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+            status.set_message(e.message.clone());
+            status.set_type(e.kind.as_str());
+            let mut case = TestCase::new(e.to_string(), status);
+            case.set_classname(e.file.to_string());
+            suites[idx].add_test_case(case);
+        }
+    }
+    junit.add_test_suites(suites);
+    junit
+        .serialize(&mut *out)
+        .map_err(|e| io::Error::other(e.to_string()))?;
+    out.write_all(b"\n")
+}
