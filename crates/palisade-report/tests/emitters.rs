@@ -1,0 +1,164 @@
+//! Every emitter over one canned report: snapshots, plus format validity (the SARIF schema,
+//! a JUnit parser, JSON fields the documentation promises).
+
+use palisade_loader::{Limits, load_str};
+use palisade_model::Inventory;
+use palisade_report::{EmitOptions, Format, Report, ScanStats, emit};
+use palisade_rules::{Settings, evaluate, registry};
+use serde_json::Value;
+
+const MANIFESTS: &str = "\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: payments
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: payments
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+        - name: api
+          image: api
+          securityContext:
+            privileged: true
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: clean, namespace: payments}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: broken
+";
+
+fn canned_report() -> Report {
+    let loaded = load_str("manifests/app.yaml", MANIFESTS, &Limits::default());
+    let objects = loaded
+        .objects
+        .iter()
+        .map(|o| (o.id.clone(), o.file().map(str::to_string)))
+        .collect();
+    let inventory = Inventory::new(loaded.objects);
+    let settings = Settings::default();
+    let rules = registry::all().to_vec();
+    Report {
+        findings: evaluate(&inventory, &rules, &settings),
+        errors: loaded.errors,
+        warnings: loaded.warnings,
+        stats: ScanStats {
+            files: 1,
+            documents: loaded.stats.documents,
+            objects: loaded.stats.objects,
+            skipped_documents: loaded.stats.skipped,
+        },
+        rules,
+        objects,
+        pss_policy: settings.pss,
+    }
+}
+
+fn render(format: Format, color: bool) -> String {
+    let mut out = Vec::new();
+    emit(&canned_report(), format, EmitOptions { color }, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({snapshot_path => "snapshots", prepend_module_to_snapshot => false, omit_expression => true}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+#[test]
+fn table() {
+    let plain = render(Format::Table, false);
+    assert!(!plain.contains('\u{1b}'));
+    assert!(plain.contains("Input errors"));
+    assert!(plain.lines().last().unwrap().contains("1 input error"));
+    snapshot("table", &plain);
+    assert!(render(Format::Table, true).contains("\u{1b}["));
+}
+
+#[test]
+fn json_has_the_documented_fields() {
+    let text = render(Format::Json, false);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        for key in ["rule_id", "severity", "message", "object", "file", "line", "column", "path", "controls"] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+        for key in ["apiVersion", "kind", "namespace", "name"] {
+            assert!(f["object"].get(key).is_some(), "object lacks {key}");
+        }
+        assert!(f["controls"].as_array().unwrap().iter().all(|c| c["framework"].is_string() && c["id"].is_string()));
+    }
+    let privileged = findings.iter().find(|f| f["rule_id"] == "PSS007").unwrap();
+    assert_eq!(privileged["pss_check"], "privileged");
+    assert_eq!(privileged["pss_level"], "baseline");
+    assert_eq!(privileged["line"], 21);
+    assert_eq!(privileged["path"], "spec.template.spec.containers[0].securityContext.privileged");
+    let rejected = findings.iter().find(|f| f["rule_id"] == "PSA001").unwrap();
+    assert_eq!(rejected["admission"]["mode"], "enforces");
+    assert!(rejected["admission"]["response"].as_str().unwrap().contains("violates PodSecurity \"restricted:latest\""));
+    assert_eq!(v["summary"]["objects_scanned"], 3);
+    assert_eq!(v["summary"]["errors"], 1);
+    assert_eq!(v["errors"][0]["kind"], "syntax");
+    snapshot("json", &text);
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let text = render(Format::Sarif, false);
+    let instance: Value = serde_json::from_str(&text).unwrap();
+    let schema: Value = serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("sarif-schema-2.1.0.json", schema).unwrap();
+    let index = compiler.compile("sarif-schema-2.1.0.json", &mut schemas).unwrap();
+    if let Err(e) = schemas.validate(&instance, index) {
+        panic!("SARIF does not validate: {e:#}");
+    }
+    let run = &instance["runs"][0];
+    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), registry::all().len());
+    let result = run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "PSS007").unwrap();
+    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 21);
+    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "manifests/app.yaml");
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+    snapshot("sarif", &text);
+}
+
+#[test]
+fn sarif_schema_check_can_fail() {
+    // Guard against a validator that accepts anything.
+    let schema: Value = serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("s.json", schema).unwrap();
+    let index = compiler.compile("s.json", &mut schemas).unwrap();
+    let bad = serde_json::json!({"version": "2.1.0", "runs": [{"results": []}]});
+    assert!(schemas.validate(&bad, index).is_err());
+}
+
+#[test]
+fn junit_parses_and_counts_objects() {
+    let text = render(Format::Junit, false);
+    let report = quick_junit::Report::deserialize_from_str(&text).unwrap();
+    let suites = &report.test_suites;
+    let app = suites.iter().find(|s| s.name.as_str() == "manifests/app.yaml").unwrap();
+    assert_eq!(app.test_cases.len(), 3);
+    assert_eq!(app.failures, 1);
+    let errors = suites.iter().find(|s| s.name.as_str() == "palisade input errors").unwrap();
+    assert_eq!(errors.errors, 1);
+    snapshot("junit", &text);
+}
