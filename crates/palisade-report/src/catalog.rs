@@ -89,6 +89,13 @@ pub fn index_markdown(rules: &[&Rule]) -> String {
     out
 }
 
+/// Every generated documentation file: `(path under docs/rules, contents)`.
+pub fn generated_docs(rules: &[&Rule]) -> Vec<(String, String)> {
+    let mut files = vec![("README.md".to_string(), index_markdown(rules))];
+    files.extend(rules.iter().map(|r| (format!("{}.md", r.meta.id), rule_markdown(r))));
+    files
+}
+
 /// The `palisade explain` text.
 pub fn rule_text(rule: &Rule) -> String {
     let m = &rule.meta;
