@@ -181,25 +181,26 @@ impl Catalogue {
     }
 
     fn parse(text: &str) -> Catalogue {
+        fn entries(n: Option<Node<'_>>) -> impl Iterator<Item = (&str, Node<'_>)> {
+            n.and_then(|n| n.as_map()).into_iter().flatten()
+        }
         let mut cat = Catalogue::default();
-        let root = match parse_str("controls.yaml", text, &Limits::default()).into_iter().next() {
-            Some(Ok(root)) => root,
+        let doc = match parse_str("controls.yaml", text, &Limits::default()).into_iter().next() {
+            Some(Ok(doc)) => doc,
             other => {
                 cat.problems.push(format!("controls.yaml does not parse: {other:?}"));
                 return cat;
             }
         };
-        let str_of = |n: &Node, k: &str| n.str_at(k).unwrap_or_default().to_string();
-        for (fid, f) in root.get("frameworks").and_then(Node::as_map).into_iter().flat_map(|m| m.iter()) {
+        let root = doc.root();
+        let str_of = |n: Node<'_>, k: &str| n.str_at(k).unwrap_or_default().to_string();
+
+        for (fid, f) in entries(root.get("frameworks")) {
             let Some(framework) = Framework::parse(fid) else {
                 cat.problems.push(format!("unknown framework {fid}"));
                 continue;
             };
-            let controls = f
-                .get("controls")
-                .and_then(Node::as_map)
-                .into_iter()
-                .flat_map(|m| m.iter())
+            let controls = entries(f.get("controls"))
                 .map(|(id, title)| Control {
                     framework,
                     id: id.to_string(),
@@ -213,9 +214,9 @@ impl Catalogue {
                 controls,
             });
         }
-        for (key, g) in root.get("evidence").and_then(Node::as_map).into_iter().flat_map(|m| m.iter()) {
+        for (key, g) in entries(root.get("evidence")) {
             let mut controls = Vec::new();
-            for (fid, list) in g.get("controls").and_then(Node::as_map).into_iter().flat_map(|m| m.iter()) {
+            for (fid, list) in entries(g.get("controls")) {
                 let Some(framework) = Framework::parse(fid) else {
                     cat.problems.push(format!("evidence {key}: unknown framework {fid}"));
                     continue;

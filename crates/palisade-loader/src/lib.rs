@@ -15,7 +15,7 @@ mod yaml;
 use std::io::Read;
 use std::sync::Arc;
 
-use palisade_model::{Node, Object, Origin, Pos, Value};
+use palisade_model::{Document, Object, Origin, Pos};
 use rayon::prelude::*;
 
 pub use discover::{InputFile, discover};
@@ -98,10 +98,10 @@ pub fn load_str(name: &str, text: &str, limits: &Limits) -> LoadOutcome {
 
 /// The document roots of one text, without turning them into objects: the YAML-to-JSON
 /// layer alone, for tests that compare it with Kubernetes' own conversion.
-pub fn parse_str(name: &str, text: &str, limits: &Limits) -> Vec<Result<Node, LoadError>> {
+pub fn parse_str(name: &str, text: &str, limits: &Limits) -> Vec<Result<Document, LoadError>> {
     let file: Arc<str> = name.into();
     let split = split_documents(text);
-    let mut out: Vec<Result<Node, LoadError>> = split
+    let mut out: Vec<Result<Document, LoadError>> = split
         .errors
         .into_iter()
         .map(|issue| Err(split_error(&file, issue)))
@@ -111,7 +111,7 @@ pub fn parse_str(name: &str, text: &str, limits: &Limits) -> Vec<Result<Node, Lo
             .chunks
             .iter()
             .flat_map(|c| yaml::parse_documents(c, &file, limits))
-            .map(|d| d.map(|d| d.root)),
+            .map(|d| d.map(|d| d.doc)),
     );
     out
 }
@@ -168,7 +168,7 @@ pub fn load_sources(sources: Vec<Source>, limits: &Limits) -> LoadOutcome {
                         document: doc_index[i],
                     };
                     doc_index[i] += 1;
-                    roots.push((d.root, origin));
+                    roots.push((d.doc, origin));
                 }
                 Err(e) => {
                     doc_index[i] += 1;
@@ -193,54 +193,32 @@ pub fn load_sources(sources: Vec<Source>, limits: &Limits) -> LoadOutcome {
 
 /// The objects in one document: itself, or a list's items. Also returns how many documents
 /// or items were skipped for naming no `apiVersion`/`kind`.
-fn objects_of_document(root: Node, origin: Origin) -> (Vec<Object>, usize) {
+fn objects_of_document(doc: Document, origin: Origin) -> (Vec<Object>, usize) {
+    let root = doc.root();
     let kind = root.str_at("kind").unwrap_or("");
-    let is_list = kind.ends_with("List") && root.get("items").and_then(Node::as_seq).is_some();
-    if !is_list {
-        return match Object::from_root(root, origin) {
+    let items = root.get("items").filter(|i| i.is_seq());
+    let (Some(items), true) = (items, kind.ends_with("List")) else {
+        return match Object::from_document(Arc::new(doc), origin) {
             Some(o) => (vec![o], 0),
             None => (Vec::new(), 1),
         };
-    }
-    // Items of a typed list (`PodList`) may omit their kind, as API server list responses do.
+    };
+    // Items of a typed list (`PodList`) may omit their kind, as API server list responses
+    // do; they take it, and the apiVersion, from the list.
     let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
-    let api_version = root.str_at("apiVersion").map(str::to_string);
-    let Value::Map(mut map) = root.value else {
-        return (Vec::new(), 1);
-    };
-    let items = map
-        .entries
-        .iter_mut()
-        .find(|e| &*e.key == "items")
-        .map(|e| std::mem::replace(&mut e.value.value, Value::Null));
-    let Some(Value::Seq(items)) = items else {
-        return (Vec::new(), 1);
-    };
-    let mut objects = Vec::with_capacity(items.len());
+    let api_version = root.str_at("apiVersion").unwrap_or("").to_string();
+    let ids: Vec<u32> = items.items().map(|i| i.id()).collect();
+    let doc = Arc::new(doc);
+    let mut objects = Vec::with_capacity(ids.len());
     let mut skipped = 0;
-    for mut item in items {
-        if let (Some(k), Value::Map(m)) = (&item_kind, &mut item.value) {
-            fill_missing(m, "kind", k, item.pos);
-            if let Some(v) = &api_version {
-                fill_missing(m, "apiVersion", v, item.pos);
-            }
-        }
-        match Object::from_root(item, origin.clone()) {
+    for id in ids {
+        let defaults = item_kind.as_deref().map(|k| (api_version.as_str(), k));
+        match Object::from_node(doc.clone(), id, defaults, origin.clone()) {
             Some(o) => objects.push(o),
             None => skipped += 1,
         }
     }
     (objects, skipped)
-}
-
-fn fill_missing(map: &mut palisade_model::Map, key: &str, value: &str, pos: Pos) {
-    if map.get_entry(key).is_none_or(|e| e.value.is_null()) {
-        map.insert(palisade_model::Entry {
-            key: key.into(),
-            key_pos: pos,
-            value: Node::new(Value::Str(value.into()), pos),
-        });
-    }
 }
 
 fn split_error(file: &Arc<str>, issue: SplitIssue) -> LoadError {

@@ -6,10 +6,37 @@
 //! of Go's `strconv.ParseInt`/`ParseUint` with base 0; the differential test against the Go
 //! oracle (tests/yaml_oracle.rs) keeps it honest.
 
-use palisade_model::Value;
+use std::borrow::Cow;
+
+use palisade_model::Scalar;
+
+/// A resolved scalar: what go-yaml hands to the JSON conversion.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'t> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Str(Cow<'t, str>),
+}
+
+impl Value<'_> {
+    /// The value as a document scalar.
+    pub fn scalar(&self) -> Scalar<'_> {
+        match self {
+            Value::Null => Scalar::Null,
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::Int(i) => Scalar::Int(*i),
+            Value::UInt(u) => Scalar::UInt(*u),
+            Value::Float(f) => Scalar::Float(*f),
+            Value::Str(s) => Scalar::Str(s),
+        }
+    }
+}
 
 /// Resolves an untagged plain scalar.
-pub fn resolve_plain(text: &str) -> Value {
+pub fn resolve_plain(text: &str) -> Value<'_> {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
@@ -26,19 +53,19 @@ pub fn resolve_plain(text: &str) -> Value {
         _ => {}
     }
     match text.as_bytes()[0] {
-        b'.' => parse_dot_float(text).map_or_else(|| Value::Str(text.into()), Value::Float),
+        b'.' => parse_dot_float(text).map_or_else(|| Value::Str(Cow::Borrowed(text)), Value::Float),
         b'0'..=b'9' | b'+' | b'-' => resolve_number(text),
-        _ => Value::Str(text.into()),
+        _ => Value::Str(Cow::Borrowed(text)),
     }
 }
 
 /// Resolves a scalar with an explicit core-schema tag (`!!str`, `!!int`, ...). Returns an
 /// error message when the text does not fit the tag, as go-yaml does.
-pub fn resolve_tagged(tag: &str, text: &str) -> Result<Value, String> {
+pub fn resolve_tagged<'t>(tag: &str, text: &'t str) -> Result<Value<'t>, String> {
     match tag {
-        "str" => Ok(Value::Str(text.into())),
+        "str" => Ok(Value::Str(Cow::Borrowed(text))),
         "binary" => base64_decode(text)
-            .map(|s| Value::Str(s.into()))
+            .map(|s| Value::Str(Cow::Owned(s)))
             .ok_or_else(|| "!!binary value contains invalid base64 data".to_string()),
         "bool" | "int" | "float" | "null" | "timestamp" => {
             let resolved = resolve_plain(text);
@@ -58,26 +85,33 @@ pub fn resolve_tagged(tag: &str, text: &str) -> Result<Value, String> {
             }
         }
         // Tags outside the core schema leave the scalar as a string.
-        _ => Ok(Value::Str(text.into())),
+        _ => Ok(Value::Str(Cow::Borrowed(text))),
     }
 }
 
 /// The map-key string sigs.k8s.io/yaml makes of a resolved key.
-pub fn key_string(value: &Value) -> Result<Box<str>, String> {
+pub fn key_string<'t>(value: &Value<'t>) -> Result<Cow<'t, str>, String> {
     match value {
         Value::Str(s) => Ok(s.clone()),
-        Value::Int(i) => Ok(i.to_string().into()),
-        Value::Bool(b) => Ok(if *b { "true" } else { "false" }.into()),
-        Value::Float(f) => Ok(go_format_g32(*f).into()),
-        Value::Null => Err("unsupported map key: null".to_string()),
-        Value::UInt(u) => Err(format!("unsupported map key of type uint64: {u}")),
-        Value::Seq(_) | Value::Map(_) => Err("invalid map key: a mapping or sequence".to_string()),
+        other => key_of_scalar(other.scalar()).map(|k| Cow::Owned(k.into_owned())),
+    }
+}
+
+/// [`key_string`] for a scalar already in a document (an alias used as a key).
+pub fn key_of_scalar(value: Scalar<'_>) -> Result<Cow<'_, str>, String> {
+    match value {
+        Scalar::Str(s) => Ok(Cow::Borrowed(s)),
+        Scalar::Int(i) => Ok(Cow::Owned(i.to_string())),
+        Scalar::Bool(b) => Ok(Cow::Borrowed(if b { "true" } else { "false" })),
+        Scalar::Float(f) => Ok(Cow::Owned(go_format_g32(f))),
+        Scalar::Null => Err("unsupported map key: null".to_string()),
+        Scalar::UInt(u) => Err(format!("unsupported map key of type uint64: {u}")),
     }
 }
 
 /// go-yaml's `D`/`S` branch: integer (base-0 Go syntax, underscores dropped), unsigned,
 /// YAML-style float, then the `0b` forms.
-fn resolve_number(text: &str) -> Value {
+fn resolve_number(text: &str) -> Value<'_> {
     let plain: String = text.chars().filter(|&c| c != '_').collect();
     if let Some(i) = go_parse_int(&plain) {
         return Value::Int(i);
@@ -92,7 +126,7 @@ fn resolve_number(text: &str) -> Value {
     }
     // `0b`/`-0b` were already covered by Go's base-0 parsing above; go-yaml's explicit
     // branch only matters for forms ParseInt rejects, and those fail here too.
-    Value::Str(text.into())
+    Value::Str(Cow::Borrowed(text))
 }
 
 /// Go `strconv.ParseInt(s, 0, 64)`.
@@ -287,7 +321,7 @@ fn base64_decode(text: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    fn r(s: &str) -> Value {
+    fn r(s: &str) -> Value<'_> {
         resolve_plain(s)
     }
 

@@ -9,18 +9,18 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use palisade_model::{Entry, Map, Node, Pos, Value};
+use palisade_model::{Document, DocumentBuilder, Node, Pending, Pos, StrRef, Value};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::{ErrorKind, LoadError, LoadWarning};
 use crate::limits::Limits;
 use crate::split::Chunk;
-use crate::resolve::{key_string, resolve_plain, resolve_tagged};
+use crate::resolve::{self, key_string, resolve_plain, resolve_tagged};
 
-/// One parsed document: its root (if the document is not empty) and any warnings.
+/// One parsed document and any warnings.
 #[derive(Debug)]
 pub struct ParsedDocument {
-    pub root: Node,
+    pub doc: Document,
     pub warnings: Vec<LoadWarning>,
 }
 
@@ -68,19 +68,19 @@ pub fn parse_documents<'a>(
 }
 
 enum KeySlot {
-    Key(Box<str>, Pos),
+    Key(StrRef, Pos),
     Merge(Pos),
 }
 
 enum Frame {
     Seq {
-        items: Vec<Node>,
+        items: Vec<Pending>,
         pos: Pos,
         anchor: usize,
         count: usize,
     },
     Map {
-        map: Map,
+        entries: Vec<(StrRef, Pos, Pending)>,
         pos: Pos,
         anchor: usize,
         count: usize,
@@ -97,10 +97,12 @@ struct Builder<'a> {
     file: &'a Arc<str>,
     limits: &'a Limits,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, (Node, usize)>,
+    /// Anchored nodes and the logical size of their subtree (aliases share children).
+    anchors: HashMap<usize, (Pending, usize)>,
     nodes: usize,
     non_finite: bool,
-    root: Option<Node>,
+    doc: DocumentBuilder,
+    root: Option<Pending>,
     warnings: Vec<LoadWarning>,
 }
 
@@ -116,6 +118,7 @@ impl<'a> Builder<'a> {
             anchors: HashMap::new(),
             nodes: 0,
             non_finite: false,
+            doc: DocumentBuilder::with_capacity(chunk.text.len() / 12, chunk.text.len() / 2),
             root: None,
             warnings: Vec::new(),
         }
@@ -148,6 +151,7 @@ impl<'a> Builder<'a> {
         self.anchors.clear();
         self.nodes = 0;
         self.non_finite = false;
+        self.doc = DocumentBuilder::new();
         self.root = None;
         self.warnings.clear();
     }
@@ -161,10 +165,11 @@ impl<'a> Builder<'a> {
                 let Some(root) = self.root.take() else {
                     return Ok(None);
                 };
+                let doc = std::mem::take(&mut self.doc).finish(root);
                 // Only values that survive (a later duplicate key may replace one) reach
                 // Kubernetes' JSON encoder, which refuses infinities and NaN.
                 if self.non_finite {
-                    if let Some(at) = find_non_finite(&root) {
+                    if let Some(at) = find_non_finite(doc.root()) {
                         return Err(self.error_at(
                             at,
                             ErrorKind::Structure,
@@ -175,7 +180,7 @@ impl<'a> Builder<'a> {
                     }
                 }
                 return Ok(Some(ParsedDocument {
-                    root,
+                    doc,
                     warnings: std::mem::take(&mut self.warnings),
                 }));
             }
@@ -188,14 +193,16 @@ impl<'a> Builder<'a> {
                     self.scalar_key(&text, style, tag.as_deref(), pos)?;
                     if anchor != 0 {
                         let value = self.scalar_value(&text, style, tag.as_deref(), pos)?;
-                        self.anchors.insert(anchor, (Node::new(value, pos), 1));
+                        let node = self.doc.scalar(value.scalar(), pos);
+                        self.anchors.insert(anchor, (node, 1));
                     }
                 } else {
                     let value = self.scalar_value(&text, style, tag.as_deref(), pos)?;
-                    if matches!(value, Value::Float(f) if !f.is_finite()) {
+                    if matches!(value, resolve::Value::Float(f) if !f.is_finite()) {
                         self.non_finite = true;
                     }
-                    self.complete(Node::new(value, pos), 1, anchor, pos)?;
+                    let node = self.doc.scalar(value.scalar(), pos);
+                    self.complete(node, 1, anchor, pos)?;
                 }
             }
             Event::SequenceStart(anchor, _) => {
@@ -210,7 +217,7 @@ impl<'a> Builder<'a> {
             Event::MappingStart(anchor, _) => {
                 self.open(pos)?;
                 self.stack.push(Frame::Map {
-                    map: Map::default(),
+                    entries: Vec::new(),
                     pos,
                     anchor,
                     count: 1,
@@ -224,17 +231,17 @@ impl<'a> Builder<'a> {
                         pos,
                         anchor,
                         count,
-                    }) => (Node::new(Value::Seq(items), pos), count, anchor),
+                    }) => (self.doc.seq(&items, pos), count, anchor),
                     Some(Frame::Map {
-                        map,
+                        entries,
                         pos,
                         anchor,
                         count,
                         ..
-                    }) => (Node::new(Value::Map(map), pos), count, anchor),
+                    }) => (self.doc.map(&entries, pos), count, anchor),
                     None => return Ok(None),
                 };
-                let at = node.pos;
+                let at = node.pos();
                 self.complete(node, count, anchor, at)?;
             }
             Event::Alias(id) => {
@@ -246,15 +253,13 @@ impl<'a> Builder<'a> {
                             .into(),
                     ));
                 };
-                let (mut node, count) = (node.clone(), *count);
+                let (node, count) = (*node, *count);
                 self.count_nodes(count, pos)?;
                 if self.awaiting_key() {
-                    let key = key_string(&node.value)
-                        .map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
+                    let key = self.alias_key(&node).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
                     self.set_key(KeySlot::Key(key, pos));
                 } else {
-                    node.pos = pos;
-                    self.complete(node, count, 0, pos)?;
+                    self.complete(node.at(pos), count, 0, pos)?;
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
@@ -338,20 +343,29 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn scalar_value(
+    /// The key string of an aliased scalar used as a key.
+    fn alias_key(&mut self, node: &Pending) -> Result<StrRef, String> {
+        let key = match self.doc.scalar_of(node) {
+            Some(scalar) => crate::resolve::key_of_scalar(scalar)?.into_owned(),
+            None => return Err("invalid map key: a mapping or sequence".to_string()),
+        };
+        Ok(self.doc.str(&key))
+    }
+
+    fn scalar_value<'t>(
         &self,
-        text: &str,
+        text: &'t str,
         style: ScalarStyle,
         tag: Option<&Tag>,
         pos: Pos,
-    ) -> Result<Value, LoadError> {
+    ) -> Result<resolve::Value<'t>, LoadError> {
         match tag {
             Some(tag) if tag.is_yaml_core_schema() => resolve_tagged(&tag.suffix, text)
                 .map_err(|m| self.error_at(pos, ErrorKind::Structure, m)),
             // Any other tag (`!foo`, `!`): go-yaml leaves the scalar a string.
-            Some(_) => Ok(Value::Str(text.into())),
+            Some(_) => Ok(resolve::Value::Str(text.into())),
             None if style == ScalarStyle::Plain => Ok(resolve_plain(text)),
-            None => Ok(Value::Str(text.into())),
+            None => Ok(resolve::Value::Str(text.into())),
         }
     }
 
@@ -371,10 +385,11 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         let key = match (tag, style) {
-            (None, ScalarStyle::Plain) if !needs_resolution(text) => text.into(),
+            (None, ScalarStyle::Plain) if !needs_resolution(text) => self.doc.str(text),
             _ => {
                 let value = self.scalar_value(text, style, tag, pos)?;
-                key_string(&value).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?
+                let key = key_string(&value).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
+                self.doc.str(&key)
             }
         };
         self.set_key(KeySlot::Key(key, pos));
@@ -383,9 +398,9 @@ impl<'a> Builder<'a> {
 
     /// A node is finished: remember it if anchored, then attach it to its parent. `count` is
     /// the size of its subtree (already charged to the node budget when created).
-    fn complete(&mut self, node: Node, count: usize, anchor: usize, pos: Pos) -> Result<(), LoadError> {
+    fn complete(&mut self, node: Pending, count: usize, anchor: usize, pos: Pos) -> Result<(), LoadError> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), count));
+            self.anchors.insert(anchor, (node, count));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -394,34 +409,31 @@ impl<'a> Builder<'a> {
                 items.push(node);
             }
             Some(Frame::Map {
-                map, key, count: c, ..
+                entries, key, count: c, ..
             }) => {
                 *c += count;
                 match key.take() {
                     Some(KeySlot::Key(k, key_pos)) => {
-                        let duplicate = map.insert(Entry {
-                            key: k.clone(),
-                            key_pos,
-                            value: node,
-                        });
-                        if duplicate {
+                        if insert(&self.doc, entries, (k, key_pos, node)) {
                             self.warnings.push(LoadWarning {
                                 file: self.file.clone(),
                                 pos: key_pos,
                                 message: format!(
                                     "duplicate key {:?}: the later value wins, as in kubectl, \
                                      but readers of the file may see the first",
-                                    &*k
+                                    self.doc.text_of(k)
                                 ),
                             });
                         }
                     }
-                    Some(KeySlot::Merge(merge_pos)) => merge(map, node).map_err(|m| LoadError {
-                        file: self.file.clone(),
-                        pos: Some(merge_pos),
-                        kind: ErrorKind::Structure,
-                        message: m,
-                    })?,
+                    Some(KeySlot::Merge(merge_pos)) => {
+                        merge(&self.doc, entries, node).map_err(|m| LoadError {
+                            file: self.file.clone(),
+                            pos: Some(merge_pos),
+                            kind: ErrorKind::Structure,
+                            message: m,
+                        })?;
+                    }
                     None => {
                         return Err(self.error_at(
                             pos,
@@ -436,13 +448,28 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn find_non_finite(node: &Node) -> Option<Pos> {
+/// Inserts or replaces an entry; returns true when the key was already there.
+fn insert(doc: &DocumentBuilder, entries: &mut Vec<(StrRef, Pos, Pending)>, entry: (StrRef, Pos, Pending)) -> bool {
+    let key = doc.text_of(entry.0);
+    match entries.iter_mut().find(|(k, _, _)| doc.text_of(*k) == key) {
+        Some(existing) => {
+            *existing = entry;
+            true
+        }
+        None => {
+            entries.push(entry);
+            false
+        }
+    }
+}
+
+fn find_non_finite(node: Node<'_>) -> Option<Pos> {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
-        match &n.value {
-            Value::Float(f) if !f.is_finite() => return Some(n.pos),
-            Value::Seq(items) => stack.extend(items.iter()),
-            Value::Map(m) => stack.extend(m.entries.iter().map(|e| &e.value)),
+        match n.value() {
+            Value::Float(f) if !f.is_finite() => return Some(n.pos()),
+            Value::Seq(items) => stack.extend(items),
+            Value::Map(entries) => stack.extend(entries.map(|(_, v)| v)),
             _ => {}
         }
     }
@@ -465,28 +492,25 @@ fn needs_resolution(text: &str) -> bool {
 /// go-yaml v2 merge semantics: a mapping's entries are set in order (overwriting keys set
 /// before the `<<`, while later explicit keys overwrite them); for a sequence of mappings the
 /// items are applied last to first, so the first one wins among them.
-fn merge(map: &mut Map, value: Node) -> Result<(), String> {
+fn merge(doc: &DocumentBuilder, entries: &mut Vec<(StrRef, Pos, Pending)>, value: Pending) -> Result<(), String> {
     const WANT: &str = "map merge requires map or sequence of maps as the value";
-    match value.value {
-        Value::Map(m) => {
-            for e in m.entries {
-                map.insert(e);
-            }
-            Ok(())
+    if value.is_map() {
+        for e in doc.entries_of(&value) {
+            insert(doc, entries, e);
         }
-        Value::Seq(items) => {
-            if items.iter().any(|i| !matches!(i.value, Value::Map(_))) {
-                return Err(WANT.into());
-            }
-            for item in items.into_iter().rev() {
-                if let Value::Map(m) = item.value {
-                    for e in m.entries {
-                        map.insert(e);
-                    }
-                }
-            }
-            Ok(())
-        }
-        _ => Err(WANT.into()),
+        return Ok(());
     }
+    if !value.is_seq() {
+        return Err(WANT.into());
+    }
+    let items = doc.items_of(&value);
+    if items.iter().any(|i| !i.is_map()) {
+        return Err(WANT.into());
+    }
+    for item in items.iter().rev() {
+        for e in doc.entries_of(item) {
+            insert(doc, entries, e);
+        }
+    }
+    Ok(())
 }

@@ -32,7 +32,7 @@ fn field_paths_resolve_to_lines_and_columns() {
     assert_eq!(d.id.to_string(), "Deployment/clinic/web");
     let p = FieldPath::parse("spec.template.spec.containers[1].securityContext.privileged");
     assert_eq!(d.locate(&p), Pos::new(15, 13));
-    assert_eq!(d.root.at(&p).and_then(|n| n.as_bool()), Some(true));
+    assert_eq!(d.root().at(&p).and_then(|n| n.as_bool()), Some(true));
     // A missing field points at its nearest existing parent.
     let missing = FieldPath::parse("spec.template.spec.containers[0].securityContext.runAsNonRoot");
     assert_eq!(d.locate(&missing), Pos::new(10, 11));
@@ -60,7 +60,7 @@ items:
     assert_eq!(ids, ["ConfigMap/one", "Pod/p1"]);
     assert_eq!(out.stats.skipped, 1);
     assert_eq!(out.stats.documents, 2);
-    assert_eq!(out.objects[1].root.pos, Pos::new(12, 3));
+    assert_eq!(out.objects[1].root().pos(), Pos::new(12, 3));
 }
 
 #[test]
@@ -146,7 +146,7 @@ fn duplicate_keys_warn_and_the_later_value_wins() {
     );
     assert_eq!(out.warnings.len(), 1);
     assert_eq!(out.warnings[0].pos, Pos::new(6, 3));
-    assert_eq!(out.objects[0].root.get_in(&["spec", "hostNetwork"]).unwrap().as_bool(), Some(true));
+    assert_eq!(out.objects[0].root().get_in(&["spec", "hostNetwork"]).unwrap().as_bool(), Some(true));
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn same(a: &Value, b: &Value) -> bool {
 fn ours(text: &str) -> Vec<Result<Value, String>> {
     parse_str("case.yaml", text, &Limits::default())
         .into_iter()
-        .map(|r| r.map(|n| n.to_json()).map_err(|e| e.to_string()))
+        .map(|r| r.map(|d| d.root().to_json()).map_err(|e| e.to_string()))
         .collect()
 }
 

@@ -1,6 +1,6 @@
 //! The object model shared by every stage of the pipeline.
 //!
-//! A manifest document becomes a [`Node`] tree: values exactly as Kubernetes would read them
+//! A manifest document becomes a [`Document`] (a compact tree of [`Node`]s): values exactly as Kubernetes would read them
 //! (YAML 1.1 scalars already resolved), each node carrying the [`Pos`] it came from. An
 //! [`Object`] wraps one such tree with its identity ([`ObjectRef`]) and origin; the
 //! [`Inventory`] holds every object of one evaluation so cross-object rules can look around.
@@ -17,6 +17,6 @@ mod path;
 pub mod workload;
 
 pub use inventory::Inventory;
-pub use node::{Entry, Map, Node, Pos, Value};
+pub use node::{Document, DocumentBuilder, Entries, Items, Node, Pending, Pos, Scalar, StrRef, Value};
 pub use object::{Object, ObjectRef, Origin};
 pub use path::{FieldPath, Segment};

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::node::{Node, Pos};
+use crate::node::{Document, Node, Pos};
 use crate::path::FieldPath;
 
 /// Which object a finding is about, as Kubernetes names it.
@@ -44,24 +44,46 @@ pub enum Origin {
     Cluster,
 }
 
-/// One Kubernetes object of the input.
+/// One Kubernetes object of the input: a node of a document (the document's root, or an
+/// item of a `List`, whose items share the list's document).
 #[derive(Clone, Debug)]
 pub struct Object {
     pub id: ObjectRef,
-    pub root: Node,
+    doc: Arc<Document>,
+    root: u32,
     pub origin: Origin,
 }
 
 impl Object {
-    /// Builds an object from a document root; `None` when the document does not name an
-    /// `apiVersion` and `kind` (such documents are skipped and counted, not errors).
-    pub fn from_root(root: Node, origin: Origin) -> Option<Object> {
-        let api_version = root.str_at("apiVersion")?.to_string();
-        let kind = root.str_at("kind")?.to_string();
+    /// Builds an object from a whole document; `None` when it does not name an `apiVersion`
+    /// and `kind` (such documents are skipped and counted, not errors).
+    pub fn from_document(doc: Arc<Document>, origin: Origin) -> Option<Object> {
+        let root = doc.root().id();
+        Object::from_node(doc, root, None, origin)
+    }
+
+    /// Builds an object from node `root` of `doc`. `defaults` supplies the apiVersion and
+    /// kind when the node omits them (items of a typed list such as `PodList`).
+    pub fn from_node(
+        doc: Arc<Document>,
+        root: u32,
+        defaults: Option<(&str, &str)>,
+        origin: Origin,
+    ) -> Option<Object> {
+        let node = doc.node(root);
+        if !node.is_map() {
+            return None;
+        }
+        let api_version = node
+            .str_at("apiVersion")
+            .or(defaults.map(|d| d.0))?
+            .to_string();
+        let kind = node.str_at("kind").or(defaults.map(|d| d.1))?.to_string();
         if api_version.is_empty() || kind.is_empty() {
             return None;
         }
-        let meta = root.get("metadata");
+        let root_node = node;
+        let meta = root_node.get("metadata");
         let name = meta
             .and_then(|m| m.str_at("name").or_else(|| m.str_at("generateName")))
             .unwrap_or_default()
@@ -77,9 +99,20 @@ impl Object {
                 namespace,
                 name,
             },
+            doc,
             root,
             origin,
         })
+    }
+
+    /// The object's tree.
+    pub fn root(&self) -> Node<'_> {
+        self.doc.node(self.root)
+    }
+
+    /// Builds an object from JSON (a live cluster, an admission request, tests).
+    pub fn from_json(value: &serde_json::Value, origin: Origin) -> Option<Object> {
+        Object::from_document(Arc::new(Document::from_json(value)), origin)
     }
 
     pub fn kind(&self) -> &str {
@@ -95,20 +128,21 @@ impl Object {
 
     /// Where `path` is written in the source (nearest existing parent for missing fields).
     pub fn locate(&self, path: &FieldPath) -> Pos {
-        self.root.locate(path)
+        self.root().locate(path)
     }
 
+    /// String-valued labels.
     pub fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.root
+        self.root()
             .get_in(&["metadata", "labels"])
-            .and_then(Node::as_map)
+            .and_then(|l| l.as_map())
             .into_iter()
-            .flat_map(|m| m.iter())
+            .flatten()
             .filter_map(|(k, v)| Some((k, v.as_str()?)))
     }
 
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.root
+        self.root()
             .get_in(&["metadata", "annotations"])
             .and_then(|a| a.str_at(key))
     }

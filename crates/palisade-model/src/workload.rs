@@ -6,7 +6,7 @@
 
 use std::sync::LazyLock;
 
-use crate::node::{Map, Node, Pos, Value};
+use crate::node::{Document, Node};
 use crate::object::Object;
 use crate::path::FieldPath;
 
@@ -15,9 +15,9 @@ use crate::path::FieldPath;
 #[derive(Clone, Copy, Debug)]
 pub struct PodTemplate<'a> {
     /// The template's `metadata` (annotations, labels); `None` when absent.
-    pub metadata: Option<&'a Node>,
+    pub metadata: Option<Node<'a>>,
     /// The pod spec; an empty map when the template has no `spec`.
-    pub spec: &'a Node,
+    pub spec: Node<'a>,
     /// Path of the template (`""` for a Pod, `spec.template` for a Deployment, ...).
     pub prefix: &'a FieldPath,
 }
@@ -37,12 +37,12 @@ impl<'a> PodTemplate<'a> {
         self.metadata?.get("annotations")?.str_at(key)
     }
 
-    pub fn annotations(&self) -> impl Iterator<Item = (&'a str, &'a Node)> + 'a {
+    pub fn annotations(&self) -> impl Iterator<Item = (&'a str, Node<'a>)> + 'a {
         self.metadata
             .and_then(|m| m.get("annotations"))
-            .and_then(Node::as_map)
+            .and_then(|a| a.as_map())
             .into_iter()
-            .flat_map(Map::iter)
+            .flatten()
     }
 
     /// Every container in the order Pod Security Admission visits them: init containers,
@@ -51,9 +51,8 @@ impl<'a> PodTemplate<'a> {
         let spec = self.spec;
         ContainerList::ALL.iter().flat_map(move |&list| {
             spec.get(list.field())
-                .map(Node::items)
-                .unwrap_or_default()
-                .iter()
+                .into_iter()
+                .flat_map(|l| l.items())
                 .enumerate()
                 .map(move |(index, node)| Container { list, index, node })
         })
@@ -88,7 +87,7 @@ impl ContainerList {
 pub struct Container<'a> {
     pub list: ContainerList,
     pub index: usize,
-    pub node: &'a Node,
+    pub node: Node<'a>,
 }
 
 impl<'a> Container<'a> {
@@ -102,7 +101,7 @@ impl<'a> Container<'a> {
         FieldPath::root().key(self.list.field()).index(self.index)
     }
 
-    pub fn security_context(&self) -> Option<&'a Node> {
+    pub fn security_context(&self) -> Option<Node<'a>> {
         self.node.get("securityContext")
     }
 }
@@ -124,12 +123,6 @@ pub struct PodSpecLocator {
 }
 
 static BUILTIN: LazyLock<PodSpecLocator> = LazyLock::new(PodSpecLocator::new_builtin);
-static EMPTY_SPEC: Node = Node {
-    value: Value::Map(Map {
-        entries: Vec::new(),
-    }),
-    pos: Pos::new(0, 0),
-};
 
 impl PodSpecLocator {
     /// The kinds Pod Security Admission evaluates, with the API groups that served them
@@ -186,11 +179,13 @@ impl PodSpecLocator {
     /// absent (a ReplicationController without `spec.template` is allowed by PSA).
     pub fn pod_template<'a>(&'a self, object: &'a Object) -> Option<PodTemplate<'a>> {
         let location = self.location(object)?;
-        let template = object.root.at(&location.template)?;
-        template.as_map()?;
+        let template = object.root().at(&location.template)?;
+        if !template.is_map() {
+            return None;
+        }
         Some(PodTemplate {
             metadata: template.get("metadata"),
-            spec: template.get("spec").unwrap_or(&EMPTY_SPEC),
+            spec: template.get("spec").unwrap_or(Document::empty_map()),
             prefix: &location.template,
         })
     }
@@ -202,7 +197,7 @@ mod tests {
     use crate::object::Origin;
 
     fn object(json: serde_json::Value) -> Object {
-        Object::from_root(Node::from_json(&json), Origin::Cluster).unwrap()
+        Object::from_json(&json, Origin::Cluster).unwrap()
     }
 
     #[test]

@@ -18,12 +18,12 @@ impl<'a> PodView<'a> {
         &self.template
     }
 
-    pub fn spec(&self) -> &'a Node {
+    pub fn spec(&self) -> Node<'a> {
         self.template.spec
     }
 
     /// `spec.securityContext`, when set.
-    pub fn pod_security_context(&self) -> Option<&'a Node> {
+    pub fn pod_security_context(&self) -> Option<Node<'a>> {
         self.template.spec.get("securityContext")
     }
 
@@ -73,6 +73,6 @@ impl<'a> PodView<'a> {
 }
 
 /// `securityContext.<field>` of a container, when the container has a security context.
-pub(crate) fn container_sc_field<'a>(c: &Container<'a>, field: &str) -> Option<&'a Node> {
+pub(crate) fn container_sc_field<'a>(c: &Container<'a>, field: &str) -> Option<Node<'a>> {
     c.security_context()?.get(field)
 }

@@ -7,7 +7,7 @@
 //! PALISADE_ORACLE_SEED changes the seed, for longer local runs.
 
 use palisade_model::workload::PodSpecLocator;
-use palisade_model::{Node, Object, Origin};
+use palisade_model::{Object, Origin};
 use palisade_pss::{Level, LevelVersion, NamespacePolicy, PodView, Version, evaluate, policy_from_labels};
 use palisade_testkit::{Rng, env_count, oracle, run_oracle};
 use serde_json::{Value, json};
@@ -242,7 +242,7 @@ fn pod_security_matches_upstream_admission() {
     let locator = PodSpecLocator::builtin();
     let objects: Vec<Object> = pods
         .iter()
-        .map(|p| Object::from_root(Node::from_json(p), Origin::Cluster).unwrap())
+        .map(|p| Object::from_json(p, Origin::Cluster).unwrap())
         .collect();
     let mut failing_checks = std::collections::BTreeSet::new();
     for ((i, lv), expected) in cases.iter().zip(&upstream) {

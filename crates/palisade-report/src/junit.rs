@@ -13,7 +13,7 @@ use palisade_rules::Finding;
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = JunitReport::new(TOOL_NAME);
     let mut suites: Vec<TestSuite> = Vec::new();
-    let mut suite_for = |suites: &mut Vec<TestSuite>, name: &str| -> usize {
+    let suite_for = |suites: &mut Vec<TestSuite>, name: &str| -> usize {
         suites.iter().position(|s| s.name.as_str() == name).unwrap_or_else(|| {
             suites.push(TestSuite::new(name));
             suites.len() - 1

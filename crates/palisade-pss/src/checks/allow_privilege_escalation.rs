@@ -1,7 +1,5 @@
 //! `allowPrivilegeEscalation` (restricted; v1.8, v1.25 exempts Windows pods).
 
-use palisade_model::Node;
-
 use super::{Forbidden, containers_phrase};
 use crate::pod::{PodView, container_sc_field};
 
@@ -12,7 +10,7 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut fields = Vec::new();
     for c in pod.containers() {
-        if container_sc_field(&c, "allowPrivilegeEscalation").and_then(Node::as_bool) != Some(false) {
+        if container_sc_field(&c, "allowPrivilegeEscalation").and_then(|n| n.as_bool()) != Some(false) {
             names.push(c.name());
             fields.push(
                 pod.container_path(&c)

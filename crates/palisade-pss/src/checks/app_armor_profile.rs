@@ -19,7 +19,7 @@ fn allowed_annotation(v: &str) -> bool {
 }
 
 /// The profile type of a present `appArmorProfile` object ("" when `type` is unset).
-fn profile_type(profile: &Node) -> &str {
+fn profile_type(profile: Node<'_>) -> &str {
     profile.str_at("type").unwrap_or("")
 }
 

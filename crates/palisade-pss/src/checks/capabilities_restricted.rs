@@ -25,14 +25,14 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
             fields.push(caps_path.key("drop"));
             continue;
         };
-        let drop = capabilities.get("drop").map(|d| d.items()).unwrap_or_default();
-        if !drop.iter().any(|d| d.as_str() == Some("ALL")) {
+        let mut drop = capabilities.get("drop").into_iter().flat_map(|d| d.items());
+        if !drop.any(|d| d.as_str() == Some("ALL")) {
             missing_drop_all.push(c.name());
             fields.push(caps_path.clone().key("drop"));
         }
-        let add = capabilities.get("add").map(|a| a.items()).unwrap_or_default();
+        let add = capabilities.get("add").into_iter().flat_map(|a| a.items());
         let mut added = false;
-        for (i, cap) in add.iter().enumerate() {
+        for (i, cap) in add.enumerate() {
             let Some(cap) = cap.as_str() else { continue };
             if cap != "NET_BIND_SERVICE" {
                 if !added {

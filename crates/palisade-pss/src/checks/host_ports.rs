@@ -2,8 +2,6 @@
 
 use std::collections::BTreeSet;
 
-use palisade_model::Node;
-
 use super::{Forbidden, containers_phrase};
 use crate::message::pluralize;
 use crate::pod::PodView;
@@ -15,8 +13,8 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut fields = Vec::new();
     for c in pod.containers() {
         let mut valid = true;
-        for (j, port) in c.node.get("ports").map(Node::items).unwrap_or_default().iter().enumerate() {
-            let host_port = port.get("hostPort").and_then(Node::as_i64).unwrap_or(0);
+        for (j, port) in c.node.get("ports").into_iter().flat_map(|p| p.items()).enumerate() {
+            let host_port = port.get("hostPort").and_then(|n| n.as_i64()).unwrap_or(0);
             if host_port != 0 {
                 if valid {
                     fields.push(pod.container_path(&c).key("ports").index(j).key("hostPort"));

@@ -13,7 +13,7 @@ const PROBES: [&str; 3] = ["livenessProbe", "readinessProbe", "startupProbe"];
 const HANDLERS: [&str; 2] = ["postStart", "preStop"];
 
 /// Non-empty `httpGet.host` / `tcpSocket.host` of a probe or handler, with their field names.
-fn bad_hosts(handler: &Node) -> impl Iterator<Item = (&'static str, &str)> {
+fn bad_hosts(handler: Node<'_>) -> impl Iterator<Item = (&'static str, &str)> {
     ["httpGet", "tcpSocket"].into_iter().filter_map(move |kind| {
         let host = handler.get(kind)?.str_at("host")?;
         (!host.is_empty()).then_some((kind, host))

@@ -1,7 +1,5 @@
 //! `runAsNonRoot` (restricted; v1.0, v1.35 relaxes user-namespaced pods).
 
-use palisade_model::Node;
-
 use super::{Forbidden, containers_phrase, setters};
 use crate::pod::{PodView, container_sc_field};
 
@@ -13,7 +11,7 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let pod_value = pod
         .pod_security_context()
         .and_then(|sc| sc.get("runAsNonRoot"))
-        .and_then(Node::as_bool);
+        .and_then(|n| n.as_bool());
     let pod_bad = pod_value == Some(false);
     let pod_non_root = pod_value == Some(true);
     let mut explicit = Vec::new();
@@ -22,7 +20,7 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut implicit_fields = Vec::new();
     for c in pod.containers() {
         let path = pod.container_path(&c).key("securityContext").key("runAsNonRoot");
-        match container_sc_field(&c, "runAsNonRoot").and_then(Node::as_bool) {
+        match container_sc_field(&c, "runAsNonRoot").and_then(|n| n.as_bool()) {
             Some(false) => {
                 explicit.push(c.name());
                 explicit_fields.push(path);

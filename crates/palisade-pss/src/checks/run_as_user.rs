@@ -1,7 +1,5 @@
 //! `runAsUser` (restricted; v1.23, v1.35 relaxes user-namespaced pods): no explicit UID 0.
 
-use palisade_model::Node;
-
 use super::{Forbidden, setters};
 use crate::pod::{PodView, container_sc_field};
 
@@ -13,14 +11,14 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let pod_bad = pod
         .pod_security_context()
         .and_then(|sc| sc.get("runAsUser"))
-        .and_then(Node::as_i64)
+        .and_then(|n| n.as_i64())
         == Some(0);
     if pod_bad {
         fields.push(pod.spec_path().key("securityContext").key("runAsUser"));
     }
     let mut names = Vec::new();
     for c in pod.containers() {
-        if container_sc_field(&c, "runAsUser").and_then(Node::as_i64) == Some(0) {
+        if container_sc_field(&c, "runAsUser").and_then(|n| n.as_i64()) == Some(0) {
             names.push(c.name());
             fields.push(pod.container_path(&c).key("securityContext").key("runAsUser"));
         }

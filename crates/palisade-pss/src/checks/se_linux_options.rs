@@ -19,7 +19,7 @@ struct Findings<'a> {
 impl<'a> Findings<'a> {
     /// Records what is wrong with one options object; true when it is valid. Every rule is
     /// evaluated (no short-circuit), as upstream does.
-    fn valid(&mut self, opts: &'a Node, rev: u32) -> bool {
+    fn valid(&mut self, opts: Node<'a>, rev: u32) -> bool {
         let mut valid = true;
         let t = opts.str_at("type").unwrap_or("");
         let allowed = matches!(t, "" | "container_t" | "container_init_t" | "container_kvm_t")

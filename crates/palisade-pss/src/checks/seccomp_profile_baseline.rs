@@ -21,7 +21,7 @@ fn valid_annotation(v: &str) -> bool {
 }
 
 /// The type of a present `seccompProfile` object ("" when `type` is unset).
-pub(crate) fn profile_type(profile: &Node) -> &str {
+pub(crate) fn profile_type(profile: Node<'_>) -> &str {
     profile.str_at("type").unwrap_or("")
 }
 

@@ -1,8 +1,6 @@
 //! `sysctls` (baseline; v1.0, v1.27, v1.29, v1.32, v1.37): only the namespaced, safe set.
 //! Names keep spec order and duplicates in the message, unquoted.
 
-use palisade_model::Node;
-
 use super::Forbidden;
 use crate::pod::PodView;
 
@@ -35,11 +33,11 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let sysctls = pod
         .pod_security_context()
         .and_then(|sc| sc.get("sysctls"))
-        .map(Node::items)
-        .unwrap_or_default();
+        .into_iter()
+        .flat_map(|s| s.items());
     let mut bad = Vec::new();
     let mut fields = Vec::new();
-    for (i, sysctl) in sysctls.iter().enumerate() {
+    for (i, sysctl) in sysctls.enumerate() {
         let name = sysctl.str_at("name").unwrap_or("");
         if !allowed(name, rev) {
             bad.push(name);

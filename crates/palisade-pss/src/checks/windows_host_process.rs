@@ -5,7 +5,7 @@ use palisade_model::Node;
 use super::{Forbidden, setters};
 use crate::pod::{PodView, container_sc_field};
 
-fn host_process(sc_windows_options: Option<&Node>) -> bool {
+fn host_process(sc_windows_options: Option<Node<'_>>) -> bool {
     sc_windows_options.and_then(|w| w.bool_at("hostProcess")) == Some(true)
 }
 
