@@ -71,7 +71,16 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         ..Settings::default()
     };
 
+    // PALISADE_TIMINGS=1 prints how long each stage took (for the benchmark and profiling).
+    let timings = std::env::var_os("PALISADE_TIMINGS").is_some();
+    let started = std::time::Instant::now();
+    let lap = |stage: &str| {
+        if timings {
+            eprintln!("timing {stage}: {:.3} s", started.elapsed().as_secs_f64());
+        }
+    };
     let loaded = load_inputs(&args.paths, &args.limits.limits(), &mut io::stdin().lock());
+    lap("load");
     let format = output_format(args.format);
     let stats = ScanStats {
         files: loaded.stats.files,
@@ -94,10 +103,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let objects: Vec<_> = loaded
         .objects
         .iter()
-        .map(|o| (o.id.clone(), o.file().map(str::to_string)))
+        .map(|o| (o.id.clone(), o.file_arc().cloned()))
         .collect();
     let inventory = Inventory::new(loaded.objects);
     let mut findings = evaluate(&inventory, &rules, &settings);
+    lap("evaluate");
     if let Some(min) = args.min_severity {
         findings.retain(|f| f.severity >= min.severity());
     }
@@ -121,7 +131,8 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         ColorChoice::Never => false,
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
-    let options = EmitOptions { color };
+    // JSON is indented for a person at a terminal and compact for machines.
+    let options = EmitOptions { color, pretty: to_terminal };
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -142,6 +153,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             }
         }
     }
+    lap("emit");
     // The table shows input problems itself; other formats carry them inside the document,
     // so say them on stderr too, where a person will see them.
     if format != Format::Table || args.output.is_some() {

@@ -7,6 +7,7 @@
 
 mod discover;
 mod error;
+mod fast;
 mod limits;
 pub mod resolve;
 mod split;
@@ -114,6 +115,73 @@ pub fn parse_str(name: &str, text: &str, limits: &Limits) -> Vec<Result<Document
             .map(|d| d.map(|d| d.doc)),
     );
     out
+}
+
+/// Hooks for the fast path's differential tests and fuzz target.
+#[doc(hidden)]
+pub mod testing {
+    use std::sync::Arc;
+
+    use palisade_model::{Document, Node, Value};
+
+    use crate::{Limits, LoadWarning, split_documents};
+
+    /// One chunk's reading by both parsers: the fast path's (`None` when it declined) and
+    /// the general parser's (`None` on an error).
+    pub type Readings = (Option<(Document, Vec<LoadWarning>)>, Option<(Document, Vec<LoadWarning>)>);
+
+    pub fn both_parsers(text: &str, limits: &Limits) -> Vec<Readings> {
+        let file: Arc<str> = "t.yaml".into();
+        split_documents(text)
+            .chunks
+            .iter()
+            .map(|c| {
+                let fast = crate::fast::parse(c, &file, limits)
+                    .ok()
+                    .flatten()
+                    .map(|d| (d.doc, d.warnings));
+                let mut general = crate::yaml::parse_general(c, &file, limits);
+                let general = match general.len() {
+                    1 => general.pop().and_then(Result::ok).map(|d| (d.doc, d.warnings)),
+                    _ => None,
+                };
+                (fast, general)
+            })
+            .collect()
+    }
+
+    /// The first difference between two trees (values, keys, positions), if any.
+    pub fn difference(a: Node<'_>, b: Node<'_>, path: &str) -> Option<String> {
+        if a.pos() != b.pos() || a.key() != b.key() {
+            return Some(format!("{path}: position/key {:?}@{} vs {:?}@{}", a.key(), a.pos(), b.key(), b.pos()));
+        }
+        match (a.value(), b.value()) {
+            (Value::Seq(x), Value::Seq(y)) => {
+                if x.len() != y.len() {
+                    return Some(format!("{path}: {} vs {} items", x.len(), y.len()));
+                }
+                x.zip(y).enumerate().find_map(|(i, (p, q))| difference(p, q, &format!("{path}[{i}]")))
+            }
+            (Value::Map(x), Value::Map(y)) => {
+                if x.len() != y.len() {
+                    return Some(format!("{path}: {} vs {} entries", x.len(), y.len()));
+                }
+                x.zip(y).find_map(|((k, p), (_, q))| difference(p, q, &format!("{path}.{k}")))
+            }
+            (Value::Float(x), Value::Float(y)) if x.to_bits() == y.to_bits() => None,
+            (x, y) => {
+                let same = match (x, y) {
+                    (Value::Null, Value::Null) => true,
+                    (Value::Bool(p), Value::Bool(q)) => p == q,
+                    (Value::Int(p), Value::Int(q)) => p == q,
+                    (Value::UInt(p), Value::UInt(q)) => p == q,
+                    (Value::Str(p), Value::Str(q)) => p == q,
+                    _ => false,
+                };
+                (!same).then(|| format!("{path}: {x:?} vs {y:?}"))
+            }
+        }
+    }
 }
 
 /// Parses already-read sources.

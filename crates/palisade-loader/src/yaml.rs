@@ -32,6 +32,18 @@ pub fn parse_documents<'a>(
     file: &'a Arc<str>,
     limits: &'a Limits,
 ) -> Vec<Result<ParsedDocument, LoadError>> {
+    if let Ok(fast) = crate::fast::parse(chunk, file, limits) {
+        return fast.into_iter().map(Ok).collect();
+    }
+    parse_general(chunk, file, limits)
+}
+
+/// The general parser alone (the fast path's differential tests compare against it).
+pub fn parse_general<'a>(
+    chunk: &Chunk<'a>,
+    file: &'a Arc<str>,
+    limits: &'a Limits,
+) -> Vec<Result<ParsedDocument, LoadError>> {
     let mut out = Vec::new();
     let mut builder = Builder::new(chunk, file, limits);
     let mut parser = Parser::new_from_str(chunk.text);
@@ -415,15 +427,7 @@ impl<'a> Builder<'a> {
                 match key.take() {
                     Some(KeySlot::Key(k, key_pos)) => {
                         if insert(&self.doc, entries, (k, key_pos, node)) {
-                            self.warnings.push(LoadWarning {
-                                file: self.file.clone(),
-                                pos: key_pos,
-                                message: format!(
-                                    "duplicate key {:?}: the later value wins, as in kubectl, \
-                                     but readers of the file may see the first",
-                                    self.doc.text_of(k)
-                                ),
-                            });
+                            self.warnings.push(duplicate_key_warning(self.file, key_pos, self.doc.text_of(k)));
                         }
                     }
                     Some(KeySlot::Merge(merge_pos)) => {
@@ -448,8 +452,19 @@ impl<'a> Builder<'a> {
     }
 }
 
+pub(crate) fn duplicate_key_warning(file: &Arc<str>, pos: Pos, key: &str) -> LoadWarning {
+    LoadWarning {
+        file: file.clone(),
+        pos,
+        message: format!(
+            "duplicate key {key:?}: the later value wins, as in kubectl, \
+             but readers of the file may see the first"
+        ),
+    }
+}
+
 /// Inserts or replaces an entry; returns true when the key was already there.
-fn insert(doc: &DocumentBuilder, entries: &mut Vec<(StrRef, Pos, Pending)>, entry: (StrRef, Pos, Pending)) -> bool {
+pub(crate) fn insert(doc: &DocumentBuilder, entries: &mut Vec<(StrRef, Pos, Pending)>, entry: (StrRef, Pos, Pending)) -> bool {
     let key = doc.text_of(entry.0);
     match entries.iter_mut().find(|(k, _, _)| doc.text_of(*k) == key) {
         Some(existing) => {
@@ -478,7 +493,7 @@ fn find_non_finite(node: Node<'_>) -> Option<Pos> {
 
 /// Plain keys that cannot resolve to anything but themselves skip the resolver (the
 /// overwhelmingly common case: `metadata`, `name`, ...).
-fn needs_resolution(text: &str) -> bool {
+pub(crate) fn needs_resolution(text: &str) -> bool {
     match text.as_bytes().first() {
         None => true,
         Some(c) => matches!(

@@ -17,7 +17,13 @@ impl Inventory {
     pub fn new(objects: Vec<Object>) -> Self {
         let mut by_kind: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, o) in objects.iter().enumerate() {
-            by_kind.entry(o.id.kind.clone()).or_default().push(i);
+            // Look up before inserting: one String per kind, not per object.
+            match by_kind.get_mut(o.kind()) {
+                Some(list) => list.push(i),
+                None => {
+                    by_kind.insert(o.id.kind.clone(), vec![i]);
+                }
+            }
         }
         Inventory { objects, by_kind }
     }

@@ -452,12 +452,23 @@ impl<'a> Iterator for Entries<'a> {
 impl ExactSizeIterator for Entries<'_> {}
 
 impl<'a> Entries<'a> {
-    /// The entry node for `key` (nulls included).
+    /// The entry node for `key` (nulls included). Hot: every rule looks fields up, so this
+    /// compares lengths before bytes and skips UTF-8 boundary checks (keys are whole strings).
     pub fn entry(&self, key: &str) -> Option<Node<'a>> {
         let doc = self.items.doc;
-        (self.items.next..self.items.end)
-            .find(|&id| text_at(&doc.text, doc.nodes[id as usize].key) == key)
-            .map(|id| Node { doc, id })
+        let want = key.as_bytes();
+        let text = doc.text.as_bytes();
+        let nodes = &doc.nodes[self.items.next as usize..self.items.end as usize];
+        nodes
+            .iter()
+            .position(|n| {
+                n.key.len as usize == want.len()
+                    && text.get(n.key.offset as usize..n.key.offset as usize + want.len()) == Some(want)
+            })
+            .map(|i| Node {
+                doc,
+                id: self.items.next + i as u32,
+            })
     }
 }
 
@@ -595,9 +606,9 @@ impl<'a> Node<'a> {
 
     /// The node at `path`, if every segment exists (nulls count as absent).
     pub fn at(&self, path: &FieldPath) -> Option<Node<'a>> {
-        path.segments().iter().try_fold(*self, |node, seg| match seg {
+        path.segments().try_fold(*self, |node, seg| match seg {
             Segment::Key(k) => node.get(k),
-            Segment::Index(i) => node.items().get(*i),
+            Segment::Index(i) => node.items().get(i),
         })
     }
 
@@ -608,7 +619,7 @@ impl<'a> Node<'a> {
         for seg in path.segments() {
             let next = match seg {
                 Segment::Key(k) => node.entry(k),
-                Segment::Index(i) if node.is_seq() => node.items().get(*i),
+                Segment::Index(i) if node.is_seq() => node.items().get(i),
                 Segment::Index(_) => None,
             };
             match next {

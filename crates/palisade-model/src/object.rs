@@ -48,7 +48,8 @@ pub enum Origin {
 /// item of a `List`, whose items share the list's document).
 #[derive(Clone, Debug)]
 pub struct Object {
-    pub id: ObjectRef,
+    /// Shared with every finding about the object.
+    pub id: Arc<ObjectRef>,
     doc: Arc<Document>,
     root: u32,
     pub origin: Origin,
@@ -93,12 +94,12 @@ impl Object {
             .filter(|ns| !ns.is_empty())
             .map(str::to_string);
         Some(Object {
-            id: ObjectRef {
+            id: Arc::new(ObjectRef {
                 api_version,
                 kind,
                 namespace,
                 name,
-            },
+            }),
             doc,
             root,
             origin,
@@ -120,6 +121,11 @@ impl Object {
     }
 
     pub fn file(&self) -> Option<&str> {
+        self.file_arc().map(|f| &**f)
+    }
+
+    /// The file name, shared (every object of a file holds the same one).
+    pub fn file_arc(&self) -> Option<&Arc<str>> {
         match &self.origin {
             Origin::File { path, .. } => Some(path),
             Origin::Cluster => None,

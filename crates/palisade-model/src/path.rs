@@ -4,22 +4,27 @@
 //! `spec.template.spec.containers[1].securityContext.privileged`. Keys that are not plain
 //! identifiers (annotation keys, for instance) are bracketed and quoted:
 //! `metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]`.
+//!
+//! Stored as one string of segments (a key is `K<text>`, an index `I<n>`, each ended by a
+//! 0x1F unit separator): a finding keeps its path, and there can be hundreds of thousands.
 
-use std::borrow::Cow;
 use std::fmt;
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Segment {
-    Key(Cow<'static, str>),
+const SEP: char = '\u{1f}';
+
+/// One step of a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Segment<'a> {
+    Key(&'a str),
     Index(usize),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct FieldPath(Vec<Segment>);
+pub struct FieldPath(String);
 
 impl FieldPath {
     pub fn root() -> Self {
-        FieldPath(Vec::new())
+        FieldPath(String::new())
     }
 
     /// Parses the dotted form (`spec.template.spec`); indexes as `[N]`. Intended for
@@ -29,19 +34,22 @@ impl FieldPath {
         for part in dotted.split('.').filter(|p| !p.is_empty()) {
             let (key, rest) = part.split_once('[').unwrap_or((part, ""));
             if !key.is_empty() {
-                path.0.push(Segment::Key(Cow::Owned(key.to_string())));
+                path = path.owned_key(key);
             }
             for idx in rest.split('[') {
-                if let Some(n) = idx.trim_end_matches(']').parse().ok().filter(|_| !idx.is_empty()) {
-                    path.0.push(Segment::Index(n));
+                if let Ok(n) = idx.trim_end_matches(']').parse() {
+                    path = path.index(n);
                 }
             }
         }
         path
     }
 
-    pub fn segments(&self) -> &[Segment] {
-        &self.0
+    pub fn segments(&self) -> impl Iterator<Item = Segment<'_>> {
+        self.0.split_terminator(SEP).map(|s| match s.strip_prefix('I') {
+            Some(n) => Segment::Index(n.parse().unwrap_or(usize::MAX)),
+            None => Segment::Key(s.strip_prefix('K').unwrap_or(s)),
+        })
     }
 
     pub fn is_root(&self) -> bool {
@@ -49,30 +57,30 @@ impl FieldPath {
     }
 
     #[must_use]
-    pub fn key(mut self, key: &'static str) -> Self {
-        self.0.push(Segment::Key(Cow::Borrowed(key)));
-        self
+    pub fn key(self, key: &str) -> Self {
+        self.owned_key(key)
     }
 
     #[must_use]
-    pub fn owned_key(mut self, key: impl Into<String>) -> Self {
-        self.0.push(Segment::Key(Cow::Owned(key.into())));
+    pub fn owned_key(mut self, key: impl AsRef<str>) -> Self {
+        self.0.push('K');
+        // A separator inside a key would break the encoding; no Kubernetes key has one.
+        self.0.extend(key.as_ref().chars().map(|c| if c == SEP { '\u{fffd}' } else { c }));
+        self.0.push(SEP);
         self
     }
 
     #[must_use]
     pub fn index(mut self, index: usize) -> Self {
-        self.0.push(Segment::Index(index));
+        use fmt::Write;
+        let _ = write!(self.0, "I{index}{SEP}");
         self
     }
 
     /// `self` followed by every segment of `rest`.
     #[must_use]
     pub fn join(&self, rest: &FieldPath) -> Self {
-        let mut segments = Vec::with_capacity(self.0.len() + rest.0.len());
-        segments.extend_from_slice(&self.0);
-        segments.extend_from_slice(&rest.0);
-        FieldPath(segments)
+        FieldPath(format!("{}{}", self.0, rest.0))
     }
 
     /// Keys of the form `[A-Za-z0-9_-]+` print bare; the rest are quoted.
@@ -86,7 +94,7 @@ impl FieldPath {
 
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.0.iter().enumerate() {
+        for (i, seg) in self.segments().enumerate() {
             match seg {
                 Segment::Key(k) if FieldPath::is_plain(k) => {
                     if i > 0 {
@@ -94,7 +102,7 @@ impl fmt::Display for FieldPath {
                     }
                     f.write_str(k)?;
                 }
-                Segment::Key(k) => write!(f, "[{}]", serde_json::Value::from(k.as_ref()))?,
+                Segment::Key(k) => write!(f, "[{}]", serde_json::Value::from(k))?,
                 Segment::Index(n) => write!(f, "[{n}]")?,
             }
         }
@@ -123,6 +131,14 @@ mod tests {
             a.to_string(),
             r#"metadata.annotations["container.apparmor.security.beta.kubernetes.io/app"]"#
         );
+        assert_eq!(
+            a.segments().collect::<Vec<_>>(),
+            [
+                Segment::Key("metadata"),
+                Segment::Key("annotations"),
+                Segment::Key("container.apparmor.security.beta.kubernetes.io/app")
+            ]
+        );
     }
 
     #[test]
@@ -130,5 +146,13 @@ mod tests {
         let s = "spec.jobTemplate.spec.template.spec.containers[0].image";
         assert_eq!(FieldPath::parse(s).to_string(), s);
         assert_eq!(FieldPath::parse("a[2][3].b").to_string(), "a[2][3].b");
+        let j = FieldPath::parse("a.b").join(&FieldPath::parse("c[1]"));
+        assert_eq!(j.to_string(), "a.b.c[1]");
+    }
+
+    #[test]
+    fn keys_that_look_like_indexes_stay_keys() {
+        let p = FieldPath::root().key("I5").key("K").index(5);
+        assert_eq!(p.segments().collect::<Vec<_>>(), [Segment::Key("I5"), Segment::Key("K"), Segment::Index(5)]);
     }
 }

@@ -3,15 +3,22 @@
 use palisade_model::workload::{Container, PodTemplate};
 use palisade_model::{FieldPath, Node};
 
-/// Read-only view of one pod template, with paths from the object root.
-#[derive(Clone, Copy, Debug)]
+/// Read-only view of one pod template, with paths from the object root. The containers and
+/// the pod security context are looked up once: all nineteen checks walk them.
+#[derive(Clone, Debug)]
 pub struct PodView<'a> {
     template: PodTemplate<'a>,
+    containers: Vec<Container<'a>>,
+    security_context: Option<Node<'a>>,
 }
 
 impl<'a> PodView<'a> {
     pub fn new(template: PodTemplate<'a>) -> Self {
-        PodView { template }
+        PodView {
+            template,
+            containers: template.containers().collect(),
+            security_context: template.spec.get("securityContext"),
+        }
     }
 
     pub fn template(&self) -> &PodTemplate<'a> {
@@ -24,11 +31,12 @@ impl<'a> PodView<'a> {
 
     /// `spec.securityContext`, when set.
     pub fn pod_security_context(&self) -> Option<Node<'a>> {
-        self.template.spec.get("securityContext")
+        self.security_context
     }
 
-    pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {
-        self.template.containers()
+    /// Containers in visit order (init, regular, ephemeral).
+    pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + '_ {
+        self.containers.iter().copied()
     }
 
     /// String-valued annotations of the template (a non-string value would not decode into

@@ -1,25 +1,31 @@
 //! JSON output: the stable, documented format (docs/json-output.md) for scripts and CI.
-//! Field names and meanings only change with `schema_version`.
+//! Field names and meanings only change with `schema_version`. Pretty-printed for people
+//! (a terminal), compact otherwise; the content is the same.
 
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde_json::value::RawValue;
+
 use crate::{Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
 use palisade_loader::{LoadError, LoadWarning};
-use palisade_rules::{Finding, Severity};
+use palisade_model::FieldPath;
+use palisade_pss::LevelVersion;
+use palisade_rules::{Finding, Rule, Severity};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The fields before `findings`; findings, errors and warnings are written after it.
 #[derive(Serialize)]
-struct Output<'a> {
+struct Head {
     schema_version: u32,
     tool: Tool,
     settings: Settings,
     summary: SummaryOut,
-    findings: Vec<FindingOut<'a>>,
-    errors: Vec<ErrorOut<'a>>,
-    warnings: Vec<WarningOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -72,12 +78,21 @@ struct ControlOut {
     relation: &'static str,
 }
 
+/// The controls of a finding: a list to pretty-print, or the rule's pre-serialised list
+/// (compact output, where it is spliced in as is).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Controls<'a> {
+    List(&'a [ControlOut]),
+    Raw(&'a RawValue),
+}
+
 #[derive(Serialize)]
 struct RelatedOut<'a> {
     file: Option<&'a str>,
     line: Option<u32>,
     column: Option<u32>,
-    path: String,
+    path: Shown<&'a FieldPath>,
     message: &'a str,
 }
 
@@ -100,19 +115,19 @@ struct FindingOut<'a> {
     file: Option<&'a str>,
     line: Option<u32>,
     column: Option<u32>,
-    path: String,
+    path: Shown<&'a FieldPath>,
     related: Vec<RelatedOut<'a>>,
-    controls: Vec<ControlOut>,
+    controls: Controls<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pss_check: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pss_level: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pss_policy: Option<String>,
+    pss_policy: Option<Shown<LevelVersion>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     admission: Option<AdmissionOut<'a>>,
     remediation: &'static str,
-    help_uri: String,
+    help_uri: &'a str,
 }
 
 #[derive(Serialize)]
@@ -132,12 +147,52 @@ struct WarningOut<'a> {
     message: &'a str,
 }
 
+/// Serialises anything printable as a JSON string, without an intermediate `String`.
+struct Shown<T>(T);
+
+impl<T: std::fmt::Display> Serialize for Shown<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
 /// `None` for positions that are unknown (objects from a cluster).
 fn known(n: u32) -> Option<u32> {
     (n != 0).then_some(n)
 }
 
-fn finding_out(f: &Finding) -> FindingOut<'_> {
+/// What every finding of one rule shares, computed once per rule rather than per finding.
+/// The controls list is also kept serialised: it is the bulk of every finding.
+struct RuleData {
+    controls: Vec<ControlOut>,
+    controls_json: Box<RawValue>,
+    help_uri: String,
+}
+
+fn rule_data(rules: &[&Rule]) -> HashMap<&'static str, RuleData> {
+    rules
+        .iter()
+        .map(|r| {
+            let controls: Vec<ControlOut> = r
+                .meta
+                .controls()
+                .into_iter()
+                .map(|c| ControlOut {
+                    framework: c.framework.id(),
+                    id: c.id,
+                    relation: c.relation.as_str(),
+                })
+                .collect();
+            let controls_json = serde_json::to_string(&controls)
+                .ok()
+                .and_then(|s| RawValue::from_string(s).ok())
+                .unwrap_or_else(|| RawValue::from_string("[]".into()).expect("valid JSON"));
+            (r.meta.id, RuleData { controls, controls_json, help_uri: rule_help_uri(r.meta.id) })
+        })
+        .collect()
+}
+
+fn finding_out<'a>(f: &'a Finding, data: Option<&'a RuleData>, pretty: bool) -> FindingOut<'a> {
     FindingOut {
         rule_id: f.rule.id,
         rule_name: f.rule.name,
@@ -154,7 +209,7 @@ fn finding_out(f: &Finding) -> FindingOut<'_> {
         file: f.location.file.as_deref(),
         line: known(f.location.pos.line),
         column: known(f.location.pos.column),
-        path: f.location.path.to_string(),
+        path: Shown(&f.location.path),
         related: f
             .related
             .iter()
@@ -162,30 +217,25 @@ fn finding_out(f: &Finding) -> FindingOut<'_> {
                 file: r.location.file.as_deref(),
                 line: known(r.location.pos.line),
                 column: known(r.location.pos.column),
-                path: r.location.path.to_string(),
+                path: Shown(&r.location.path),
                 message: &r.message,
             })
             .collect(),
-        controls: f
-            .rule
-            .controls()
-            .into_iter()
-            .map(|c| ControlOut {
-                framework: c.framework.id(),
-                id: c.id,
-                relation: c.relation.as_str(),
-            })
-            .collect(),
+        controls: match (data, pretty) {
+            (Some(d), true) => Controls::List(&d.controls),
+            (Some(d), false) => Controls::Raw(&d.controls_json),
+            (None, _) => Controls::List(&[]),
+        },
         pss_check: f.pss.map(|p| p.check.as_str()),
         pss_level: f.pss.map(|p| p.level.as_str()),
-        pss_policy: f.pss.map(|p| p.policy.to_string()),
+        pss_policy: f.pss.map(|p| Shown(p.policy)),
         admission: f.admission.as_ref().map(|a| AdmissionOut {
             mode: a.mode,
             namespace: &a.namespace,
             response: &a.response,
         }),
         remediation: f.rule.remediation,
-        help_uri: rule_help_uri(f.rule.id),
+        help_uri: data.map_or("", |d| &d.help_uri),
     }
 }
 
@@ -208,9 +258,34 @@ fn warning_out(w: &LoadWarning) -> WarningOut<'_> {
     }
 }
 
-pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Serialises `value`, pretty-printed with every line after the first indented by
+/// `indent` spaces (so it nests inside an enclosing pretty document), or compact.
+fn to_json<T: Serialize>(value: &T, pretty: bool, indent: usize) -> Vec<u8> {
+    if !pretty {
+        return serde_json::to_vec(value).unwrap_or_default();
+    }
+    let text = serde_json::to_vec_pretty(value).unwrap_or_default();
+    if indent == 0 {
+        return text;
+    }
+    let pad = " ".repeat(indent);
+    let mut out = Vec::with_capacity(text.len() + text.len() / 8);
+    for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            out.push(b'\n');
+            out.extend_from_slice(pad.as_bytes());
+        }
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+/// Writes the report. Findings are serialised in parallel (reports can hold hundreds of
+/// thousands); the result is byte-for-byte what a sequential writer would produce.
+pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
     let summary = report.summary();
-    let output = Output {
+    let n = |s| summary.by_severity.get(&s).copied().unwrap_or(0);
+    let head = Head {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
             name: TOOL_NAME,
@@ -221,15 +296,12 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         },
         summary: SummaryOut {
             findings: summary.findings,
-            by_severity: {
-                let n = |s| summary.by_severity.get(&s).copied().unwrap_or(0);
-                BySeverity {
-                    critical: n(Severity::Critical),
-                    high: n(Severity::High),
-                    medium: n(Severity::Medium),
-                    low: n(Severity::Low),
-                    info: n(Severity::Info),
-                }
+            by_severity: BySeverity {
+                critical: n(Severity::Critical),
+                high: n(Severity::High),
+                medium: n(Severity::Medium),
+                low: n(Severity::Low),
+                info: n(Severity::Info),
             },
             objects_scanned: report.stats.objects,
             objects_with_findings: summary.objects_with_findings,
@@ -240,10 +312,55 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             warnings: report.warnings.len(),
             rules_evaluated: report.rules.len(),
         },
-        findings: report.findings.iter().map(finding_out).collect(),
-        errors: report.errors.iter().map(error_out).collect(),
-        warnings: report.warnings.iter().map(warning_out).collect(),
     };
-    serde_json::to_writer_pretty(&mut *out, &output)?;
-    out.write_all(b"\n")
+    let data = rule_data(&report.rules);
+    let findings: Vec<Vec<u8>> = report
+        .findings
+        .par_chunks(2048)
+        .map(|chunk| {
+            let mut buf = Vec::with_capacity(chunk.len() * 1024);
+            for (i, f) in chunk.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                let out = finding_out(f, data.get(f.rule.id), pretty);
+                if pretty {
+                    buf.extend_from_slice(b"\n    ");
+                    buf.extend_from_slice(&to_json(&out, true, 4));
+                } else {
+                    // Straight into the chunk: no per-finding buffer to grow and copy.
+                    let _ = serde_json::to_writer(&mut buf, &out);
+                }
+            }
+            buf
+        })
+        .collect();
+    let errors: Vec<ErrorOut<'_>> = report.errors.iter().map(error_out).collect();
+    let warnings: Vec<WarningOut<'_>> = report.warnings.iter().map(warning_out).collect();
+
+    // The head's fields, then findings, errors and warnings, as one JSON object.
+    let head_json = to_json(&head, pretty, 0);
+    let head_body = &head_json[..head_json.len() - 1]; // without the closing brace
+    out.write_all(head_body.trim_ascii_end())?;
+    out.write_all(if pretty { b",\n  \"findings\": [" } else { b",\"findings\":[" })?;
+    let mut first = true;
+    for chunk in findings.iter().filter(|c| !c.is_empty()) {
+        if !first {
+            out.write_all(b",")?;
+        }
+        first = false;
+        out.write_all(chunk)?;
+    }
+    if pretty && !report.findings.is_empty() {
+        out.write_all(b"\n  ")?;
+    }
+    out.write_all(b"]")?;
+    let sep: &[u8] = if pretty { b",\n  " } else { b"," };
+    out.write_all(sep)?;
+    out.write_all(if pretty { b"\"errors\": " } else { b"\"errors\":" })?;
+    out.write_all(&to_json(&errors, pretty, 2))?;
+    out.write_all(sep)?;
+    out.write_all(if pretty { b"\"warnings\": " } else { b"\"warnings\":" })?;
+    out.write_all(&to_json(&warnings, pretty, 2))?;
+    out.write_all(if pretty { b"\n}\n" } else { b"}\n" })
 }

@@ -3,11 +3,13 @@
 //! findings (all of them listed in the failure), passes otherwise. Input errors are an
 //! extra suite of erroring test cases, so a broken file is never a silent pass.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use crate::{Report, TOOL_NAME};
+use palisade_model::ObjectRef;
 use palisade_rules::Finding;
 
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -19,15 +21,28 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             suites.len() - 1
         })
     };
+    let mut by_object: HashMap<(&ObjectRef, Option<&str>), Vec<&Finding>> = HashMap::new();
+    for f in &report.findings {
+        by_object
+            .entry((&*f.object, f.location.file.as_deref()))
+            .or_default()
+            .push(f);
+    }
     for (object, file) in &report.objects {
+        let findings = by_object
+            .remove(&(&**object, file.as_deref()))
+            .unwrap_or_default();
         let file = file.as_deref().unwrap_or("(cluster)");
-        let findings: Vec<&Finding> = report.findings.iter().filter(|f| &f.object == object && f.location.file.as_deref().unwrap_or("(cluster)") == file).collect();
         let status = if findings.is_empty() {
             TestCaseStatus::success()
         } else {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let mut ids: Vec<&str> = findings.iter().map(|f| f.rule.id).collect();
-            ids.dedup();
+            let mut ids: Vec<&str> = Vec::new();
+            for f in &findings {
+                if !ids.contains(&f.rule.id) {
+                    ids.push(f.rule.id);
+                }
+            }
             status.set_message(format!(
                 "{} finding{}: {}",
                 findings.len(),

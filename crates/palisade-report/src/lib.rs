@@ -13,6 +13,7 @@ mod table;
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
+use std::sync::Arc;
 
 use palisade_loader::{LoadError, LoadWarning};
 use palisade_model::ObjectRef;
@@ -61,8 +62,8 @@ pub struct Report {
     pub stats: ScanStats,
     /// The rules that were evaluated (SARIF lists them; JUnit counts passes against them).
     pub rules: Vec<&'static Rule>,
-    /// Every object scanned, for formats that list passing objects too (JUnit).
-    pub objects: Vec<(ObjectRef, Option<String>)>,
+    /// Every object scanned and its file, for formats that list passing objects too (JUnit).
+    pub objects: Vec<(Arc<ObjectRef>, Option<Arc<str>>)>,
     pub pss_policy: LevelVersion,
 }
 
@@ -83,8 +84,8 @@ impl Report {
         for f in &self.findings {
             *by_severity.entry(f.severity).or_insert(0) += 1;
         }
-        let objects: std::collections::BTreeSet<&ObjectRef> =
-            self.findings.iter().map(|f| &f.object).collect();
+        let objects: std::collections::HashSet<&ObjectRef> =
+            self.findings.iter().map(|f| &*f.object).collect();
         Summary {
             findings: self.findings.len(),
             by_severity,
@@ -98,13 +99,15 @@ impl Report {
 pub struct EmitOptions {
     /// ANSI colours (table only).
     pub color: bool,
+    /// Indented JSON (JSON only; SARIF is always indented).
+    pub pretty: bool,
 }
 
 /// Writes `report` in `format`.
 pub fn emit(report: &Report, format: Format, options: EmitOptions, out: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Table => table::emit(report, options, out),
-        Format::Json => json::emit(report, out),
+        Format::Json => json::emit(report, options.pretty, out),
         Format::Sarif => sarif::emit(report, out),
         Format::Junit => junit::emit(report, out),
     }

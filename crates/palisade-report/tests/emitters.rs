@@ -44,7 +44,7 @@ fn canned_report() -> Report {
     let objects = loaded
         .objects
         .iter()
-        .map(|o| (o.id.clone(), o.file().map(str::to_string)))
+        .map(|o| (o.id.clone(), o.file_arc().cloned()))
         .collect();
     let inventory = Inventory::new(loaded.objects);
     let settings = Settings::default();
@@ -66,8 +66,12 @@ fn canned_report() -> Report {
 }
 
 fn render(format: Format, color: bool) -> String {
+    render_with(format, EmitOptions { color, pretty: true })
+}
+
+fn render_with(format: Format, options: EmitOptions) -> String {
     let mut out = Vec::new();
-    emit(&canned_report(), format, EmitOptions { color }, &mut out).unwrap();
+    emit(&canned_report(), format, options, &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -115,6 +119,10 @@ fn json_has_the_documented_fields() {
     assert_eq!(v["summary"]["errors"], 1);
     assert_eq!(v["errors"][0]["kind"], "syntax");
     snapshot("json", &text);
+    // Compact output (for machines) holds the same document on one line.
+    let compact = render_with(Format::Json, EmitOptions { color: false, pretty: false });
+    assert_eq!(compact.lines().count(), 1);
+    assert_eq!(serde_json::from_str::<Value>(&compact).unwrap(), v);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use palisade_model::workload::{PodSpecLocator, PodTemplate};
 use palisade_model::{FieldPath, Inventory, Object};
-use palisade_pss::{Level, LevelVersion, Version};
+use palisade_pss::{Level, LevelVersion, PodView, Version};
 
 use crate::finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
 use crate::rule::RuleMeta;
@@ -30,12 +30,34 @@ pub struct ObjectCtx<'a> {
     pub object: &'a Object,
     pub inventory: &'a Inventory,
     pub settings: &'a Settings,
+    /// The pod template, found once per object however many rules ask.
+    template: std::cell::OnceCell<Option<PodTemplate<'a>>>,
+    pod: std::cell::OnceCell<Option<PodView<'a>>>,
 }
 
 impl<'a> ObjectCtx<'a> {
+    pub fn new(object: &'a Object, inventory: &'a Inventory, settings: &'a Settings) -> Self {
+        ObjectCtx {
+            object,
+            inventory,
+            settings,
+            template: std::cell::OnceCell::new(),
+            pod: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// The pod template as the Pod Security checks read it, built once per object.
+    pub fn pod_view(&self) -> Option<&PodView<'a>> {
+        self.pod
+            .get_or_init(|| self.pod_template().map(PodView::new))
+            .as_ref()
+    }
+
     /// The object's pod template, if it is a workload.
     pub fn pod_template(&self) -> Option<PodTemplate<'a>> {
-        self.settings.locator.pod_template(self.object)
+        *self
+            .template
+            .get_or_init(|| self.settings.locator.pod_template(self.object))
     }
 }
 
@@ -80,12 +102,18 @@ impl Sink {
 
 impl Finding {
     /// Adds secondary locations (other offending fields of the same object).
-    pub fn with_related(&mut self, object: &Object, paths: impl IntoIterator<Item = FieldPath>, message: &str) -> &mut Self {
+    pub fn with_related(
+        &mut self,
+        object: &Object,
+        paths: impl IntoIterator<Item = FieldPath>,
+        message: impl Into<std::borrow::Cow<'static, str>>,
+    ) -> &mut Self {
+        let message = message.into();
         for path in paths {
             let location = Location::of(object, path);
             self.related.push(Related {
                 location,
-                message: message.to_string(),
+                message: message.clone(),
             });
         }
         self

@@ -9,7 +9,8 @@ use crate::finding::Finding;
 use crate::rule::{Check, Rule, Scope};
 
 /// Evaluates `rules` over `inventory`. Object rules run per object across threads;
-/// inventory rules run once each. Findings come back sorted by file, position and rule, so
+/// inventory rules run once each. Findings come back in input order of their objects, then
+/// by position, rule and message (inventory rules' findings last, in the same order), so
 /// output is the same whatever the thread timing.
 pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Settings) -> Vec<Finding> {
     let object_rules: Vec<&'static Rule> = rules
@@ -21,11 +22,7 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
         .objects()
         .par_iter()
         .flat_map_iter(|object| {
-            let ctx = ObjectCtx {
-                object,
-                inventory,
-                settings,
-            };
+            let ctx = ObjectCtx::new(object, inventory, settings);
             let is_workload = settings.locator.is_workload(object);
             let mut out = Vec::new();
             for rule in &object_rules {
@@ -40,6 +37,7 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
                     out.append(&mut sink.findings);
                 }
             }
+            out.sort_by(order);
             out
         })
         .collect();
@@ -53,15 +51,12 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
             sink.findings
         })
         .collect();
+    let mut inventory_findings = inventory_findings;
+    inventory_findings.sort_by(|a, b| a.location.file.cmp(&b.location.file).then_with(|| order(a, b)));
     findings.extend(inventory_findings);
-    findings.sort_by(|a, b| {
-        (&a.location.file, a.location.pos, a.rule.id, &a.object, &a.message).cmp(&(
-            &b.location.file,
-            b.location.pos,
-            b.rule.id,
-            &b.object,
-            &b.message,
-        ))
-    });
     findings
+}
+
+fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    (a.location.pos, a.rule.id, &a.object, &a.message).cmp(&(b.location.pos, b.rule.id, &b.object, &b.message))
 }

@@ -1,5 +1,6 @@
 //! Findings: what a rule found, where, and what it evidences.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use palisade_model::{FieldPath, Object, ObjectRef, Origin, Pos};
@@ -34,7 +35,7 @@ impl Location {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Related {
     pub location: Location,
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 /// For Pod Security rules: the upstream check and the policy it was evaluated against.
@@ -65,7 +66,7 @@ pub struct Finding {
     pub rule: &'static RuleMeta,
     pub severity: Severity,
     pub message: String,
-    pub object: ObjectRef,
+    pub object: Arc<ObjectRef>,
     pub location: Location,
     pub related: Vec<Related>,
     pub pss: Option<PssFinding>,

@@ -16,19 +16,20 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut forbidden = BTreeSet::new();
     let mut fields = Vec::new();
     for c in pod.containers() {
-        let caps_path = pod
-            .container_path(&c)
-            .key("securityContext")
-            .key("capabilities");
+        let caps_path = || {
+            pod.container_path(&c)
+                .key("securityContext")
+                .key("capabilities")
+        };
         let Some(capabilities) = container_sc_field(&c, "capabilities") else {
             missing_drop_all.push(c.name());
-            fields.push(caps_path.key("drop"));
+            fields.push(caps_path().key("drop"));
             continue;
         };
         let mut drop = capabilities.get("drop").into_iter().flat_map(|d| d.items());
         if !drop.any(|d| d.as_str() == Some("ALL")) {
             missing_drop_all.push(c.name());
-            fields.push(caps_path.clone().key("drop"));
+            fields.push(caps_path().key("drop"));
         }
         let add = capabilities.get("add").into_iter().flat_map(|a| a.items());
         let mut added = false;
@@ -36,7 +37,7 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
             let Some(cap) = cap.as_str() else { continue };
             if cap != "NET_BIND_SERVICE" {
                 if !added {
-                    fields.push(caps_path.clone().key("add").index(i));
+                    fields.push(caps_path().key("add").index(i));
                 }
                 added = true;
                 forbidden.insert(cap);

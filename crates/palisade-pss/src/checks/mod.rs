@@ -26,10 +26,11 @@ mod sysctls;
 mod windows_host_process;
 
 use std::fmt;
+use std::sync::LazyLock;
 
 use palisade_model::FieldPath;
 
-use crate::level::{Level, LevelVersion};
+use crate::level::{Level, LevelVersion, MAX_MINOR};
 use crate::message::{join_quote, pluralize};
 use crate::pod::PodView;
 
@@ -167,12 +168,24 @@ impl Forbidden {
     }
 }
 
+/// The checks that run at each (level, minor) pair, computed once.
+static EFFECTIVE: LazyLock<[Vec<Vec<(CheckId, u32)>>; 2]> = LazyLock::new(|| {
+    let table = |level| (0..=MAX_MINOR).map(|m| compute_effective(level, m)).collect();
+    [table(Level::Baseline), table(Level::Restricted)]
+});
+
 /// The checks that run at `lv`, in upstream's order, each with its active revision.
-pub fn effective_checks(lv: LevelVersion) -> Vec<(CheckId, u32)> {
-    if lv.level == Level::Privileged {
-        return Vec::new();
+pub fn effective_checks(lv: LevelVersion) -> &'static [(CheckId, u32)] {
+    let minor = lv.version.effective_minor() as usize;
+    match lv.level {
+        Level::Privileged => &[],
+        Level::Baseline => &EFFECTIVE[0][minor],
+        Level::Restricted => &EFFECTIVE[1][minor],
     }
-    let minor = lv.version.effective_minor();
+}
+
+fn compute_effective(level: Level, minor: u32) -> Vec<(CheckId, u32)> {
+    let lv = LevelVersion::new(level, crate::level::Version::V1(minor));
     let active = |c: &CheckInfo| c.revisions.iter().rev().copied().find(|&r| r <= minor);
     let restricted: Vec<(CheckId, u32)> = if lv.level == Level::Restricted {
         CHECKS
@@ -203,8 +216,8 @@ pub fn effective_checks(lv: LevelVersion) -> Vec<(CheckId, u32)> {
 /// Evaluates `pod` at `lv`: the failed checks, in upstream's order. Empty means allowed.
 pub fn evaluate(lv: LevelVersion, pod: &PodView<'_>) -> Vec<CheckFailure> {
     effective_checks(lv)
-        .into_iter()
-        .filter_map(|(id, rev)| {
+        .iter()
+        .filter_map(|&(id, rev)| {
             run(id, pod, rev).map(|f| CheckFailure {
                 check: id,
                 reason: f.reason,
@@ -218,7 +231,7 @@ pub fn evaluate(lv: LevelVersion, pod: &PodView<'_>) -> Vec<CheckFailure> {
 /// Runs one check as it applies at `lv`: `None` when the check passes or does not run at
 /// that level and version (not yet introduced, or overridden by a restricted check).
 pub fn evaluate_check(id: CheckId, lv: LevelVersion, pod: &PodView<'_>) -> Option<CheckFailure> {
-    let (_, rev) = effective_checks(lv).into_iter().find(|(c, _)| *c == id)?;
+    let &(_, rev) = effective_checks(lv).iter().find(|(c, _)| *c == id)?;
     run(id, pod, rev).map(|f| CheckFailure {
         check: id,
         reason: f.reason,
@@ -281,7 +294,7 @@ mod tests {
 
     fn ids(level: Level, minor: u32) -> Vec<String> {
         effective_checks(LevelVersion::new(level, Version::V1(minor)))
-            .into_iter()
+            .iter()
             .map(|(id, rev)| format!("{id}@{rev}"))
             .collect()
     }

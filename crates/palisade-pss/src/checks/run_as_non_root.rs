@@ -1,13 +1,14 @@
 //! `runAsNonRoot` (restricted; v1.0, v1.35 relaxes user-namespaced pods).
 
 use super::{Forbidden, containers_phrase, setters};
+use palisade_model::workload::Container;
+
 use crate::pod::{PodView, container_sc_field};
 
 pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     if rev >= 35 && pod.in_user_namespace() {
         return None;
     }
-    let pod_field = pod.spec_path().key("securityContext").key("runAsNonRoot");
     let pod_value = pod
         .pod_security_context()
         .and_then(|sc| sc.get("runAsNonRoot"))
@@ -18,17 +19,17 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut explicit_fields = Vec::new();
     let mut implicit = Vec::new();
     let mut implicit_fields = Vec::new();
+    let path = |c: &Container<'_>| pod.container_path(c).key("securityContext").key("runAsNonRoot");
     for c in pod.containers() {
-        let path = pod.container_path(&c).key("securityContext").key("runAsNonRoot");
         match container_sc_field(&c, "runAsNonRoot").and_then(|n| n.as_bool()) {
             Some(false) => {
                 explicit.push(c.name());
-                explicit_fields.push(path);
+                explicit_fields.push(path(&c));
             }
             Some(true) => {}
             None if !pod_non_root => {
                 implicit.push(c.name());
-                implicit_fields.push(path);
+                implicit_fields.push(path(&c));
             }
             None => {}
         }
@@ -36,7 +37,7 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     if pod_bad || !explicit.is_empty() {
         let mut fields = Vec::new();
         if pod_bad {
-            fields.push(pod_field);
+            fields.push(pod.spec_path().key("securityContext").key("runAsNonRoot"));
         }
         fields.extend(explicit_fields);
         return Some(Forbidden::new(

@@ -6,6 +6,8 @@ use std::collections::BTreeSet;
 use super::seccomp_profile_baseline::{profile_type, valid_type};
 use super::{Forbidden, containers_phrase, setters};
 use crate::message::join_quote;
+use palisade_model::workload::Container;
+
 use crate::pod::{PodView, container_sc_field};
 
 pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
@@ -34,20 +36,20 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut explicit = Vec::new();
     let mut implicit = Vec::new();
     let mut implicit_fields = Vec::new();
+    let path = |c: &Container<'_>| pod.container_path(c).key("securityContext").key("seccompProfile");
     for c in pod.containers() {
-        let path = pod.container_path(&c).key("securityContext").key("seccompProfile");
         match container_sc_field(&c, "seccompProfile") {
             Some(profile) => {
                 let t = profile_type(profile);
                 if !valid_type(t) {
                     explicit.push(c.name());
                     bad_values.insert(t);
-                    explicit_fields.push(path.key("type"));
+                    explicit_fields.push(path(&c).key("type"));
                 }
             }
             None if !pod_set => {
                 implicit.push(c.name());
-                implicit_fields.push(path);
+                implicit_fields.push(path(&c));
             }
             None => {}
         }

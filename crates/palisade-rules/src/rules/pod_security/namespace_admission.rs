@@ -187,7 +187,7 @@ fn report_failures(
     let primary = fields.next().map_or_else(|| pod.spec_path(), |(_, p)| p.clone());
     let finding = sink.report(ctx.object, primary, message);
     for (failure, path) in fields {
-        finding.with_related(ctx.object, [path.clone()], &failure.reason);
+        finding.with_related(ctx.object, [path.clone()], failure.reason.clone());
     }
     finding.with_pss(pss).with_admission(AdmissionDetail {
         mode,
@@ -213,11 +213,10 @@ fn enforce_failures(pod: &PodView<'_>, policy: &NamespacePolicy) -> Vec<CheckFai
 }
 
 fn check_enforce(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
-    let (Some((ns, policy)), Some(template)) = (policy_for(ctx), ctx.pod_template()) else {
+    let (Some((ns, policy)), Some(pod)) = (policy_for(ctx), ctx.pod_view()) else {
         return;
     };
-    let pod = PodView::new(template);
-    let failures = enforce_failures(&pod, &policy);
+    let failures = enforce_failures(pod, &policy);
     if failures.is_empty() {
         return;
     }
@@ -237,23 +236,22 @@ fn check_enforce(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
             format!("pods created from this template would be forbidden: {violation}"),
         )
     };
-    report_failures(ctx, sink, &pod, lv, failures, "enforces", &ns.id.name, lead, response);
+    report_failures(ctx, sink, pod, lv, failures, "enforces", &ns.id.name, lead, response);
 }
 
 fn check_warn(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
-    let (Some((ns, policy)), Some(template)) = (policy_for(ctx), ctx.pod_template()) else {
+    let (Some((ns, policy)), Some(pod)) = (policy_for(ctx), ctx.pod_view()) else {
         return;
     };
-    let pod = PodView::new(template);
     // Upstream sends no warning with a rejection, and enforce only rejects Pods.
-    if is_pod(ctx.object) && !enforce_failures(&pod, &policy).is_empty() {
+    if is_pod(ctx.object) && !enforce_failures(pod, &policy).is_empty() {
         return;
     }
     let lv = policy.warn;
     if lv.level == Level::Privileged {
         return;
     }
-    let failures = evaluate(lv, &pod);
+    let failures = evaluate(lv, pod);
     if failures.is_empty() {
         return;
     }
@@ -261,7 +259,7 @@ fn check_warn(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     report_failures(
         ctx,
         sink,
-        &pod,
+        pod,
         lv,
         failures,
         "warns at",
@@ -272,15 +270,14 @@ fn check_warn(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
 }
 
 fn check_audit(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
-    let (Some((ns, policy)), Some(template)) = (policy_for(ctx), ctx.pod_template()) else {
+    let (Some((ns, policy)), Some(pod)) = (policy_for(ctx), ctx.pod_view()) else {
         return;
     };
     let lv = policy.audit;
     if lv.level == Level::Privileged {
         return;
     }
-    let pod = PodView::new(template);
-    let failures = evaluate(lv, &pod);
+    let failures = evaluate(lv, pod);
     if failures.is_empty() {
         return;
     }
@@ -288,7 +285,7 @@ fn check_audit(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     report_failures(
         ctx,
         sink,
-        &pod,
+        pod,
         lv,
         failures,
         "audits at",

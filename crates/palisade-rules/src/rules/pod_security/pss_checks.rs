@@ -4,7 +4,7 @@
 //! `palisade_pss`) at the configured level and version and reports upstream's reason and
 //! detail verbatim, at the first offending field, with the others as related locations.
 
-use palisade_pss::{CheckId, Level, PodView, aggregate_detail, evaluate_check};
+use palisade_pss::{CheckId, Level, aggregate_detail, evaluate_check};
 
 use super::PSS_DOC;
 use crate::context::{ObjectCtx, Sink};
@@ -12,12 +12,11 @@ use crate::finding::PssFinding;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 
 fn check_pss(check: CheckId, ctx: &ObjectCtx<'_>, sink: &mut Sink) {
-    let Some(template) = ctx.pod_template() else {
+    let Some(pod) = ctx.pod_view() else {
         return;
     };
-    let pod = PodView::new(template);
     let policy = ctx.settings.pss;
-    let Some(failure) = evaluate_check(check, policy, &pod) else {
+    let Some(failure) = evaluate_check(check, policy, pod) else {
         return;
     };
     let mut fields = failure.fields.into_iter();
