@@ -25,6 +25,8 @@ fuzz_target!(|data: &[u8]| {
                 let _ = evaluate(LevelVersion::new(Level::Restricted, version), &view);
             }
         }
-        let _ = object.locate(&palisade_model::FieldPath::parse("spec.template.spec.containers[0].securityContext"));
+        let _ = object.locate(&palisade_model::FieldPath::parse(
+            "spec.template.spec.containers[0].securityContext",
+        ));
     }
 });

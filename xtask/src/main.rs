@@ -23,11 +23,12 @@ fn docs(check: bool) -> ExitCode {
         let path = dir.join(name);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
             stale.push(name.clone());
-            if !check {
-                if let Err(e) = std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text)) {
-                    eprintln!("cannot write {}: {e}", path.display());
-                    return ExitCode::FAILURE;
-                }
+            if !check
+                && let Err(e) =
+                    std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, text))
+            {
+                eprintln!("cannot write {}: {e}", path.display());
+                return ExitCode::FAILURE;
             }
         }
     }
@@ -45,7 +46,10 @@ fn docs(check: bool) -> ExitCode {
         }
     }
     if check && !stale.is_empty() {
-        eprintln!("docs/rules is stale ({}); run `cargo run -p xtask -- docs`", stale.join(", "));
+        eprintln!(
+            "docs/rules is stale ({}); run `cargo run -p xtask -- docs`",
+            stale.join(", ")
+        );
         return ExitCode::FAILURE;
     }
     println!("docs/rules: {} files, {} updated", files.len(), stale.len());

@@ -9,7 +9,9 @@ use palisade_pss::{Level, LevelVersion, Version};
 use palisade_report::{EmitOptions, Format, Report, ScanStats, catalog, emit};
 use palisade_rules::{Rule, Settings, evaluate, registry};
 
-use crate::args::{CatalogFormat, Cli, ColorChoice, Command, OutputFormat, PssLevelArg, RulesArgs, ScanArgs};
+use crate::args::{
+    CatalogFormat, Cli, ColorChoice, Command, OutputFormat, PssLevelArg, RulesArgs, ScanArgs,
+};
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
@@ -36,10 +38,12 @@ fn select_rules(args: &ScanArgs) -> Result<Vec<&'static Rule>, String> {
     if let Some(level) = args.pss_level {
         // Exactly the checks Pod Security Admission runs at that level; at restricted that
         // includes the baseline checks (the version decides which are overridden).
-        rules.retain(|r| match (r.meta.pss, level) {
-            (Some((_, Level::Baseline)), _) => true,
-            (Some((_, Level::Restricted)), PssLevelArg::Restricted) => true,
-            _ => false,
+        rules.retain(|r| {
+            matches!(
+                (r.meta.pss, level),
+                (Some((_, Level::Baseline)), _)
+                    | (Some((_, Level::Restricted)), PssLevelArg::Restricted)
+            )
         });
     }
     if !args.skip_rules.is_empty() {
@@ -132,7 +136,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
     };
     // JSON is indented for a person at a terminal and compact for machines.
-    let options = EmitOptions { color, pretty: to_terminal };
+    let options = EmitOptions {
+        color,
+        pretty: to_terminal,
+    };
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -191,7 +198,13 @@ fn rules(args: &RulesArgs) -> Result<ExitCode, String> {
                 out.push_str(&format!("{} ({area})\n", area.title()));
                 for r in in_area {
                     let m = &r.meta;
-                    out.push_str(&format!("  {}  {:<8}  {:<32}  {}\n", m.id, m.severity.as_str(), m.name, m.title));
+                    out.push_str(&format!(
+                        "  {}  {:<8}  {:<32}  {}\n",
+                        m.id,
+                        m.severity.as_str(),
+                        m.name,
+                        m.title
+                    ));
                 }
                 out.push('\n');
             }

@@ -68,7 +68,11 @@ fn a_clean_manifest_exits_0() {
 #[test]
 fn bad_input_is_reported_with_its_position_exits_2_and_the_rest_is_scanned() {
     let dir = tempdir("bad");
-    std::fs::write(dir.join("broken.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n").unwrap();
+    std::fs::write(
+        dir.join("broken.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [oops\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("good.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers: [{name: c, image: c}]\n").unwrap();
     let out = palisade()
         .args(["scan", "-f", "json"])
@@ -82,7 +86,13 @@ fn bad_input_is_reported_with_its_position_exits_2_and_the_rest_is_scanned() {
     let v = json_of(&out);
     assert_eq!(v["errors"].as_array().unwrap().len(), 1);
     assert!(v["errors"][0]["line"].as_u64().unwrap() >= 4);
-    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["rule_id"] == "PSS003"));
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule_id"] == "PSS003")
+    );
 }
 
 #[test]
@@ -91,10 +101,16 @@ fn hostile_input_fails_cleanly() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..15 {
         let p = i - 1;
-        bomb.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"));
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
     }
     std::fs::write(dir.join("bomb.yaml"), bomb).unwrap();
-    std::fs::write(dir.join("deep.yaml"), format!("{}{}", "[".repeat(100_000), "]".repeat(100_000))).unwrap();
+    std::fs::write(
+        dir.join("deep.yaml"),
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    )
+    .unwrap();
     palisade()
         .args(["scan"])
         .arg(&dir)
@@ -113,8 +129,18 @@ fn hostile_input_fails_cleanly() {
 #[test]
 fn missing_paths_and_bad_flags_exit_2() {
     palisade().args(["scan", "no/such/dir"]).assert().code(2);
-    palisade().args(["scan", "--pss-version", "1.30", "-"]).write_stdin(CLEAN_POD).assert().code(2).stderr(predicate::str::contains("v1.x"));
-    palisade().args(["scan", "--rules", "NOPE", "-"]).write_stdin(CLEAN_POD).assert().code(2).stderr(predicate::str::contains("NOPE"));
+    palisade()
+        .args(["scan", "--pss-version", "1.30", "-"])
+        .write_stdin(CLEAN_POD)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("v1.x"));
+    palisade()
+        .args(["scan", "--rules", "NOPE", "-"])
+        .write_stdin(CLEAN_POD)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("NOPE"));
     palisade().args(["explain", "NOPE"]).assert().code(2);
     palisade().args(["scan"]).assert().code(2);
 }
@@ -133,7 +159,13 @@ fn json_and_sarif_and_junit_go_to_files() {
             .stdout(predicate::str::is_empty());
         let text = std::fs::read_to_string(&path).unwrap();
         match format {
-            "json" => assert!(json_of(text.as_bytes())["findings"].as_array().unwrap().len() > 5),
+            "json" => assert!(
+                json_of(text.as_bytes())["findings"]
+                    .as_array()
+                    .unwrap()
+                    .len()
+                    > 5
+            ),
             "sarif" => assert_eq!(json_of(text.as_bytes())["version"], "2.1.0"),
             _ => assert!(text.starts_with("<?xml") && text.contains("<testsuites")),
         }
@@ -143,38 +175,65 @@ fn json_and_sarif_and_junit_go_to_files() {
 #[test]
 fn selection_and_gating_flags() {
     let scan = |args: &[&str]| -> (i32, Value) {
-        let out = palisade().args(["scan", "-f", "json"]).args(args).arg("examples/clinic").output().unwrap();
+        let out = palisade()
+            .args(["scan", "-f", "json"])
+            .args(args)
+            .arg("examples/clinic")
+            .output()
+            .unwrap();
         (out.status.code().unwrap(), json_of(&out.stdout))
     };
     let ids = |v: &Value| -> BTreeSet<String> {
-        v["findings"].as_array().unwrap().iter().map(|f| f["rule_id"].as_str().unwrap().to_string()).collect()
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_string())
+            .collect()
     };
     let (_, all) = scan(&[]);
     assert!(ids(&all).contains("PSA001") && ids(&all).contains("PSS007"));
 
     let (_, only) = scan(&["--rules", "PSS007,host-namespaces"]);
-    assert_eq!(ids(&only), BTreeSet::from(["PSS003".to_string(), "PSS007".to_string()]));
+    assert_eq!(
+        ids(&only),
+        BTreeSet::from(["PSS003".to_string(), "PSS007".to_string()])
+    );
 
     let (_, skipped) = scan(&["--skip-rules", "PSA001,PSA002,PSA003"]);
     assert!(!ids(&skipped).iter().any(|id| id.starts_with("PSA")));
 
     let (_, high) = scan(&["--min-severity", "high"]);
-    assert!(high["findings"].as_array().unwrap().iter().all(|f| ["high", "critical"].contains(&f["severity"].as_str().unwrap())));
+    assert!(
+        high["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| ["high", "critical"].contains(&f["severity"].as_str().unwrap()))
+    );
 
     let (code, _) = scan(&["--fail-on", "critical", "--rules", "PSS013"]);
-    assert_eq!(code, 0, "medium findings do not fail a --fail-on critical scan");
+    assert_eq!(
+        code, 0,
+        "medium findings do not fail a --fail-on critical scan"
+    );
     let (code, _) = scan(&["--fail-on", "critical"]);
     assert_eq!(code, 1);
 
     let (_, baseline) = scan(&["--pss-level", "baseline"]);
     let b = ids(&baseline);
-    assert!(b.contains("PSS007") && !b.contains("PSS013") && !b.iter().any(|id| id.starts_with("PSA")));
+    assert!(
+        b.contains("PSS007") && !b.contains("PSS013") && !b.iter().any(|id| id.starts_with("PSA"))
+    );
     assert_eq!(baseline["settings"]["pss_policy"], "baseline:latest");
 }
 
 #[test]
 fn rules_catalogue_and_explain() {
-    let out = palisade().args(["rules", "--format", "json"]).output().unwrap();
+    let out = palisade()
+        .args(["rules", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let rules = json_of(&out.stdout);
     let rules = rules.as_array().unwrap();
@@ -183,10 +242,22 @@ fn rules_catalogue_and_explain() {
         for key in ["id", "name", "area", "severity", "controls"] {
             assert!(r.get(key).is_some(), "{key} missing in {r}");
         }
-        assert!(!r["controls"].as_array().unwrap().is_empty() || r.get("no_controls_reason").is_some());
+        assert!(
+            !r["controls"].as_array().unwrap().is_empty() || r.get("no_controls_reason").is_some()
+        );
     }
-    palisade().args(["rules"]).assert().success().stdout(predicate::str::contains("Pod Security Standards (pod-security)"));
-    palisade().args(["rules", "-f", "markdown"]).assert().success().stdout(predicate::str::contains("| [PSS007](PSS007.md) |"));
+    palisade()
+        .args(["rules"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "Pod Security Standards (pod-security)",
+        ));
+    palisade()
+        .args(["rules", "-f", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("| [PSS007](PSS007.md) |"));
     palisade()
         .args(["explain", "privileged-container"])
         .assert()
@@ -200,7 +271,9 @@ fn rules_catalogue_and_explain() {
 /// says about each workload: same checks, same messages.
 #[test]
 fn pss_level_scans_equal_upstream_admission() {
-    let Some(oracle) = palisade_testkit::oracle() else { return };
+    let Some(oracle) = palisade_testkit::oracle() else {
+        return;
+    };
     let fixtures = root().join("crates/palisade-rules/tests/fixtures/pod-security");
     let loaded = palisade_loader::load_inputs(
         &[fixtures.to_string_lossy().to_string()],
@@ -209,9 +282,19 @@ fn pss_level_scans_equal_upstream_admission() {
     );
     let locator = palisade_model::workload::PodSpecLocator::builtin();
     for level in ["baseline", "restricted"] {
-        for version in ["v1.0", "v1.18", "v1.22", "v1.25", "v1.33", "v1.35", "latest"] {
+        for version in [
+            "v1.0", "v1.18", "v1.22", "v1.25", "v1.33", "v1.35", "latest",
+        ] {
             let out = palisade()
-                .args(["scan", "-f", "json", "--pss-level", level, "--pss-version", version])
+                .args([
+                    "scan",
+                    "-f",
+                    "json",
+                    "--pss-level",
+                    level,
+                    "--pss-version",
+                    version,
+                ])
                 .arg(&fixtures)
                 .output()
                 .unwrap();
@@ -219,17 +302,34 @@ fn pss_level_scans_equal_upstream_admission() {
             let mut ours: BTreeMap<String, Vec<String>> = BTreeMap::new();
             for f in report["findings"].as_array().unwrap() {
                 let o = &f["object"];
-                let key = format!("{} {}/{}/{}", f["file"].as_str().unwrap(), o["kind"].as_str().unwrap(), o["namespace"].as_str().unwrap_or(""), o["name"].as_str().unwrap());
-                ours.entry(key).or_default().push(f["message"].as_str().unwrap().to_string());
+                let key = format!(
+                    "{} {}/{}/{}",
+                    f["file"].as_str().unwrap(),
+                    o["kind"].as_str().unwrap(),
+                    o["namespace"].as_str().unwrap_or(""),
+                    o["name"].as_str().unwrap()
+                );
+                ours.entry(key)
+                    .or_default()
+                    .push(f["message"].as_str().unwrap().to_string());
             }
             let mut requests = String::new();
             let mut keys = Vec::new();
             for object in &loaded.objects {
-                let Some(t) = locator.pod_template(object) else { continue };
+                let Some(t) = locator.pod_template(object) else {
+                    continue;
+                };
                 let pod = json!({"metadata": t.metadata.map(|m| m.to_json()).unwrap_or(json!({})), "spec": t.spec.to_json()});
-                requests.push_str(&json!({"level": level, "version": version, "pod": pod}).to_string());
+                requests
+                    .push_str(&json!({"level": level, "version": version, "pod": pod}).to_string());
                 requests.push('\n');
-                keys.push(format!("{} {}/{}/{}", object.file().unwrap(), object.id.kind, object.id.namespace.as_deref().unwrap_or(""), object.id.name));
+                keys.push(format!(
+                    "{} {}/{}/{}",
+                    object.file().unwrap(),
+                    object.id.kind,
+                    object.id.namespace.as_deref().unwrap_or(""),
+                    object.id.name
+                ));
             }
             let upstream = palisade_testkit::run_oracle(&oracle, "psa", &requests);
             for (key, theirs) in keys.iter().zip(upstream) {
@@ -240,7 +340,12 @@ fn pss_level_scans_equal_upstream_admission() {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|r| palisade_pss::aggregate_detail([(r["reason"].as_str().unwrap(), r["detail"].as_str().unwrap())]))
+                    .map(|r| {
+                        palisade_pss::aggregate_detail([(
+                            r["reason"].as_str().unwrap(),
+                            r["detail"].as_str().unwrap(),
+                        )])
+                    })
                     .collect();
                 let mut got = ours.get(key).cloned().unwrap_or_default();
                 expected.sort();

@@ -173,7 +173,10 @@ impl Catalogue {
         for g in self.evidence.values() {
             for c in &g.controls {
                 if self.control(c.framework, &c.id).is_none() {
-                    out.push(format!("evidence {} refers to unknown control {} {}", g.key, c.framework, c.id));
+                    out.push(format!(
+                        "evidence {} refers to unknown control {} {}",
+                        g.key, c.framework, c.id
+                    ));
                 }
             }
         }
@@ -185,10 +188,14 @@ impl Catalogue {
             n.and_then(|n| n.as_map()).into_iter().flatten()
         }
         let mut cat = Catalogue::default();
-        let doc = match parse_str("controls.yaml", text, &Limits::default()).into_iter().next() {
+        let doc = match parse_str("controls.yaml", text, &Limits::default())
+            .into_iter()
+            .next()
+        {
             Some(Ok(doc)) => doc,
             other => {
-                cat.problems.push(format!("controls.yaml does not parse: {other:?}"));
+                cat.problems
+                    .push(format!("controls.yaml does not parse: {other:?}"));
                 return cat;
             }
         };
@@ -218,7 +225,8 @@ impl Catalogue {
             let mut controls = Vec::new();
             for (fid, list) in entries(g.get("controls")) {
                 let Some(framework) = Framework::parse(fid) else {
-                    cat.problems.push(format!("evidence {key}: unknown framework {fid}"));
+                    cat.problems
+                        .push(format!("evidence {key}: unknown framework {fid}"));
                     continue;
                 };
                 for item in list.items() {
@@ -226,7 +234,8 @@ impl Catalogue {
                         Some("primary") => Relation::Primary,
                         Some("supporting") => Relation::Supporting,
                         other => {
-                            cat.problems.push(format!("evidence {key}: bad relation {other:?}"));
+                            cat.problems
+                                .push(format!("evidence {key}: bad relation {other:?}"));
                             continue;
                         }
                     };
@@ -269,14 +278,20 @@ mod tests {
         let cat = catalogue();
         assert!(cat.control(Framework::Cis, "5.2.10").is_some());
         assert!(cat.control(Framework::Hipaa, "164.312(a)(1)").is_some());
-        assert!(cat.control(Framework::PciDss, "10.2.1").is_some() || cat.control(Framework::PciDss, "10.2.1.1").is_some());
+        assert!(
+            cat.control(Framework::PciDss, "10.2.1").is_some()
+                || cat.control(Framework::PciDss, "10.2.1.1").is_some()
+        );
     }
 
     #[test]
     fn controls_for_merges_groups_and_prefers_primary() {
         let cat = catalogue();
         let refs = cat.controls_for(&["pss.no_privileged", "pss.kernel_hardening"]);
-        let c = refs.iter().find(|c| c.framework == Framework::PciDss && c.id == "2.2.6").unwrap();
+        let c = refs
+            .iter()
+            .find(|c| c.framework == Framework::PciDss && c.id == "2.2.6")
+            .unwrap();
         assert_eq!(c.relation, Relation::Primary);
         let mut sorted = refs.clone();
         sorted.sort();

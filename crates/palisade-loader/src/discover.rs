@@ -15,9 +15,11 @@ pub enum InputFile {
 const MANIFEST_EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
 
 fn is_manifest(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| MANIFEST_EXTENSIONS.iter().any(|m| m.eq_ignore_ascii_case(e)))
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        MANIFEST_EXTENSIONS
+            .iter()
+            .any(|m| m.eq_ignore_ascii_case(e))
+    })
 }
 
 fn io_error(name: &str, message: String) -> LoadError {

@@ -60,7 +60,11 @@ struct Fast<'t> {
 }
 
 /// Parses one chunk on the fast path, or declines.
-pub fn parse(chunk: &Chunk<'_>, file: &Arc<str>, limits: &Limits) -> Result<Option<ParsedDocument>, Bail> {
+pub fn parse(
+    chunk: &Chunk<'_>,
+    file: &Arc<str>,
+    limits: &Limits,
+) -> Result<Option<ParsedDocument>, Bail> {
     if chunk.json {
         return Err(Bail);
     }
@@ -99,7 +103,11 @@ pub fn parse(chunk: &Chunk<'_>, file: &Arc<str>, limits: &Limits) -> Result<Opti
     // The odd Unicode line separators and specials are left to the general parser too.
     if !all_ascii
         && text.chars().any(|c| {
-            matches!(c, '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
+            matches!(
+                c,
+                '\u{80}'
+                    ..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+            )
         })
     {
         return Err(Bail);
@@ -134,7 +142,10 @@ pub fn parse(chunk: &Chunk<'_>, file: &Arc<str>, limits: &Limits) -> Result<Opti
         return Ok(None);
     };
     let content = p.content(first);
-    if content.starts_with(['%', '!', '&', '*', '?']) || content.starts_with("---") || content.starts_with("...") {
+    if content.starts_with(['%', '!', '&', '*', '?'])
+        || content.starts_with("---")
+        || content.starts_with("...")
+    {
         return Err(Bail);
     }
     let root = p.block_node_at(first.indent, 0, true)?;
@@ -166,7 +177,10 @@ impl<'t> Fast<'t> {
 
     /// The next non-empty line, without consuming anything.
     fn peek_content(&self) -> Option<Line> {
-        self.lines[self.at.min(self.lines.len())..].iter().find(|l| !l.empty).copied()
+        self.lines[self.at.min(self.lines.len())..]
+            .iter()
+            .find(|l| !l.empty)
+            .copied()
     }
 
     fn content(&self, line: Line) -> &'t str {
@@ -265,25 +279,43 @@ impl<'t> Fast<'t> {
     /// (a duplicate key replaces the earlier value, with a warning).
     fn add_entry(&mut self, base: usize, entry: (StrRef, Pos, Pending)) {
         let key = self.b.text_of(entry.0);
-        match self.entries[base..].iter_mut().find(|(k, _, _)| self.b.text_of(*k) == key) {
+        match self.entries[base..]
+            .iter_mut()
+            .find(|(k, _, _)| self.b.text_of(*k) == key)
+        {
             Some(existing) => {
                 *existing = entry;
-                self.warnings.push(duplicate_key_warning(self.file, entry.1, self.b.text_of(entry.0)));
+                self.warnings.push(duplicate_key_warning(
+                    self.file,
+                    entry.1,
+                    self.b.text_of(entry.0),
+                ));
             }
             None => self.entries.push(entry),
         }
     }
 
     /// The value of `key:` whose remaining text starts at `value_start` on line `idx`.
-    fn value_after_key(&mut self, idx: usize, line: Line, value_start: usize, key_indent: usize, depth: usize) -> R<Pending> {
+    fn value_after_key(
+        &mut self,
+        idx: usize,
+        line: Line,
+        value_start: usize,
+        key_indent: usize,
+        depth: usize,
+    ) -> R<Pending> {
         let rest = &self.text[value_start..line.end];
         let trimmed = rest.trim_start_matches(' ');
         if trimmed.is_empty() || trimmed.starts_with('#') {
             // The value is on the following lines, or empty.
             self.skip_empty();
             match self.current() {
-                Some(next) if next.indent > key_indent => self.block_node_at(next.indent, depth, false),
-                Some(next) if next.indent == key_indent && is_dash(self.content(next)) => self.block_seq(key_indent, depth),
+                Some(next) if next.indent > key_indent => {
+                    self.block_node_at(next.indent, depth, false)
+                }
+                Some(next) if next.indent == key_indent && is_dash(self.content(next)) => {
+                    self.block_seq(key_indent, depth)
+                }
                 _ => {
                     self.count(depth)?;
                     // The general parser puts the empty scalar right after the colon.
@@ -330,7 +362,9 @@ impl<'t> Fast<'t> {
                 self.at += 1;
                 self.skip_empty();
                 match self.current() {
-                    Some(next) if next.indent > indent => self.block_node_at(next.indent, depth + 1, false)?,
+                    Some(next) if next.indent > indent => {
+                        self.block_node_at(next.indent, depth + 1, false)?
+                    }
                     _ => {
                         self.count(depth + 1)?;
                         let pos = self.pos(idx, line, dash + 1);
@@ -392,9 +426,17 @@ impl<'t> Fast<'t> {
             if !(after + 1 == line.end || bytes[after + 1] == b' ') {
                 return Err(Bail);
             }
-            return Ok(Some(KeyToken { start, end: after, quoted: true, value_start: after + 1 }));
+            return Ok(Some(KeyToken {
+                start,
+                end: after,
+                quoted: true,
+                value_start: after + 1,
+            }));
         }
-        if matches!(first, b'[' | b'{' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?') {
+        if matches!(
+            first,
+            b'[' | b'{' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?'
+        ) {
             return Ok(None);
         }
         // Plain key: up to the first ": " (or ":" at the end of the line).
@@ -418,7 +460,12 @@ impl<'t> Fast<'t> {
         if (first == b'-' || first == b':') && sb.get(1).is_none_or(|&c| c == b' ') {
             return Err(Bail);
         }
-        Ok(Some(KeyToken { start, end: start + raw.len(), quoted: false, value_start: start + colon + 1 }))
+        Ok(Some(KeyToken {
+            start,
+            end: start + raw.len(),
+            quoted: false,
+            value_start: start + colon + 1,
+        }))
     }
 
     /// The key string of a found key, in the arena.
@@ -438,7 +485,13 @@ impl<'t> Fast<'t> {
     }
 
     /// A plain or quoted scalar, or a flow collection, that ends the line.
-    fn inline_scalar_or_flow(&mut self, idx: usize, line: Line, start: usize, depth: usize) -> R<(Pending, usize)> {
+    fn inline_scalar_or_flow(
+        &mut self,
+        idx: usize,
+        line: Line,
+        start: usize,
+        depth: usize,
+    ) -> R<(Pending, usize)> {
         let first = self.text.as_bytes()[start];
         if first == b'[' || first == b'{' {
             let s = &self.text[start..line.end];
@@ -454,7 +507,13 @@ impl<'t> Fast<'t> {
     }
 
     /// A single-line scalar at `start` that ends the line (comments allowed).
-    fn inline_scalar(&mut self, idx: usize, line: Line, start: usize, depth: usize) -> R<(Pending, usize)> {
+    fn inline_scalar(
+        &mut self,
+        idx: usize,
+        line: Line,
+        start: usize,
+        depth: usize,
+    ) -> R<(Pending, usize)> {
         self.count(depth)?;
         let s = &self.text[start..line.end];
         let pos = self.pos(idx, line, start);
@@ -468,8 +527,22 @@ impl<'t> Fast<'t> {
             let node = self.b.scalar(Scalar::Str(&text), pos);
             return Ok((node, end));
         }
-        if matches!(first, b'[' | b']' | b'{' | b'}' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b',')
-        {
+        if matches!(
+            first,
+            b'[' | b']'
+                | b'{'
+                | b'}'
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b','
+        ) {
             return Err(Bail);
         }
         if matches!(first, b'-' | b'?' | b':') && s.as_bytes().get(1).is_none_or(|&c| c == b' ') {
@@ -498,7 +571,14 @@ impl<'t> Fast<'t> {
 
     /// A literal block scalar whose header (`|`, `|-`, `|+`) is at `start`; `parent` is the
     /// indentation of the node that owns it.
-    fn literal(&mut self, idx: usize, line: Line, start: usize, parent: usize, depth: usize) -> R<Pending> {
+    fn literal(
+        &mut self,
+        idx: usize,
+        line: Line,
+        start: usize,
+        parent: usize,
+        depth: usize,
+    ) -> R<Pending> {
         self.count(depth)?;
         let header = &self.text[start + 1..line.end];
         let (chomp, rest) = match header.as_bytes().first() {
@@ -520,7 +600,9 @@ impl<'t> Fast<'t> {
                 break;
             }
         }
-        let Some(fc) = first_content else { return Err(Bail) };
+        let Some(fc) = first_content else {
+            return Err(Bail);
+        };
         let n = self.lines[fc].indent;
         if n <= parent {
             return Err(Bail);
@@ -580,7 +662,14 @@ impl<'t> Fast<'t> {
     }
 
     /// A flow collection on one line, starting at `start`; returns it and the bytes used.
-    fn flow(&mut self, idx: usize, line: Line, start: usize, s: &str, depth: usize) -> R<(Pending, usize)> {
+    fn flow(
+        &mut self,
+        idx: usize,
+        line: Line,
+        start: usize,
+        s: &str,
+        depth: usize,
+    ) -> R<(Pending, usize)> {
         self.count(depth)?;
         let sb = s.as_bytes();
         let open = sb[0];
@@ -672,9 +761,33 @@ impl<'t> Fast<'t> {
                 let (text, end) = quoted(s, 0)?;
                 Ok((self.b.str(&text), end))
             }
-            Some(&c) if !is_flow_indicator(c) && !matches!(c, b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?' | b':' | b'-' | b'"' | b'\'') => {
+            Some(&c)
+                if !is_flow_indicator(c)
+                    && !matches!(
+                        c,
+                        b'#' | b'&'
+                            | b'*'
+                            | b'!'
+                            | b'|'
+                            | b'>'
+                            | b'%'
+                            | b'@'
+                            | b'`'
+                            | b'?'
+                            | b':'
+                            | b'-'
+                            | b'"'
+                            | b'\''
+                    ) =>
+            {
                 let mut i = 0;
-                while i < sb.len() && !is_flow_indicator(sb[i]) && !(sb[i] == b':' && sb.get(i + 1).is_none_or(|&c| c == b' ' || is_flow_indicator(c))) {
+                while i < sb.len()
+                    && !is_flow_indicator(sb[i])
+                    && !(sb[i] == b':'
+                        && sb
+                            .get(i + 1)
+                            .is_none_or(|&c| c == b' ' || is_flow_indicator(c)))
+                {
                     if sb[i] == b'#' && i > 0 && sb[i - 1] == b' ' {
                         return Err(Bail);
                     }
@@ -697,7 +810,14 @@ impl<'t> Fast<'t> {
         }
     }
 
-    fn flow_item(&mut self, idx: usize, line: Line, start: usize, s: &str, depth: usize) -> R<(Pending, usize)> {
+    fn flow_item(
+        &mut self,
+        idx: usize,
+        line: Line,
+        start: usize,
+        s: &str,
+        depth: usize,
+    ) -> R<(Pending, usize)> {
         let sb = s.as_bytes();
         match sb.first() {
             Some(b'[' | b'{') => self.flow(idx, line, start, s, depth),
@@ -711,14 +831,26 @@ impl<'t> Fast<'t> {
                 }
                 Ok((self.b.scalar(Scalar::Str(&text), pos), end))
             }
-            Some(&c) if !is_flow_indicator(c) && !matches!(c, b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?') => {
-                if matches!(c, b'-' | b':') && sb.get(1).is_none_or(|&n| n == b' ' || is_flow_indicator(n)) {
+            Some(&c)
+                if !is_flow_indicator(c)
+                    && !matches!(
+                        c,
+                        b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?'
+                    ) =>
+            {
+                if matches!(c, b'-' | b':')
+                    && sb.get(1).is_none_or(|&n| n == b' ' || is_flow_indicator(n))
+                {
                     return Err(Bail);
                 }
                 self.count(depth)?;
                 let mut i = 0;
                 while i < sb.len() && !is_flow_indicator(sb[i]) {
-                    if sb[i] == b':' && sb.get(i + 1).is_none_or(|&n| n == b' ' || is_flow_indicator(n)) {
+                    if sb[i] == b':'
+                        && sb
+                            .get(i + 1)
+                            .is_none_or(|&n| n == b' ' || is_flow_indicator(n))
+                    {
                         return Err(Bail);
                     }
                     if sb[i] == b'#' && i > 0 && sb[i - 1] == b' ' {
@@ -825,4 +957,3 @@ fn quoted(s: &str, start: usize) -> R<(String, usize)> {
     }
     Err(Bail)
 }
-

@@ -66,7 +66,9 @@ pub fn load_inputs(inputs: &[String], limits: &Limits, stdin: &mut dyn Read) -> 
         files
             .par_iter()
             .map(|f| match f {
-                InputFile::Stdin => stdin_source.clone().unwrap_or_else(|| read_stdin(&mut std::io::empty(), limits)),
+                InputFile::Stdin => stdin_source
+                    .clone()
+                    .unwrap_or_else(|| read_stdin(&mut std::io::empty(), limits)),
                 InputFile::Path(p) => read_file(p, limits),
             })
             .collect()
@@ -128,7 +130,10 @@ pub mod testing {
 
     /// One chunk's reading by both parsers: the fast path's (`None` when it declined) and
     /// the general parser's (`None` on an error).
-    pub type Readings = (Option<(Document, Vec<LoadWarning>)>, Option<(Document, Vec<LoadWarning>)>);
+    pub type Readings = (
+        Option<(Document, Vec<LoadWarning>)>,
+        Option<(Document, Vec<LoadWarning>)>,
+    );
 
     pub fn both_parsers(text: &str, limits: &Limits) -> Vec<Readings> {
         let file: Arc<str> = "t.yaml".into();
@@ -142,7 +147,10 @@ pub mod testing {
                     .map(|d| (d.doc, d.warnings));
                 let mut general = crate::yaml::parse_general(c, &file, limits);
                 let general = match general.len() {
-                    1 => general.pop().and_then(Result::ok).map(|d| (d.doc, d.warnings)),
+                    1 => general
+                        .pop()
+                        .and_then(Result::ok)
+                        .map(|d| (d.doc, d.warnings)),
                     _ => None,
                 };
                 (fast, general)
@@ -153,20 +161,29 @@ pub mod testing {
     /// The first difference between two trees (values, keys, positions), if any.
     pub fn difference(a: Node<'_>, b: Node<'_>, path: &str) -> Option<String> {
         if a.pos() != b.pos() || a.key() != b.key() {
-            return Some(format!("{path}: position/key {:?}@{} vs {:?}@{}", a.key(), a.pos(), b.key(), b.pos()));
+            return Some(format!(
+                "{path}: position/key {:?}@{} vs {:?}@{}",
+                a.key(),
+                a.pos(),
+                b.key(),
+                b.pos()
+            ));
         }
         match (a.value(), b.value()) {
             (Value::Seq(x), Value::Seq(y)) => {
                 if x.len() != y.len() {
                     return Some(format!("{path}: {} vs {} items", x.len(), y.len()));
                 }
-                x.zip(y).enumerate().find_map(|(i, (p, q))| difference(p, q, &format!("{path}[{i}]")))
+                x.zip(y)
+                    .enumerate()
+                    .find_map(|(i, (p, q))| difference(p, q, &format!("{path}[{i}]")))
             }
             (Value::Map(x), Value::Map(y)) => {
                 if x.len() != y.len() {
                     return Some(format!("{path}: {} vs {} entries", x.len(), y.len()));
                 }
-                x.zip(y).find_map(|((k, p), (_, q))| difference(p, q, &format!("{path}.{k}")))
+                x.zip(y)
+                    .find_map(|((k, p), (_, q))| difference(p, q, &format!("{path}.{k}")))
             }
             (Value::Float(x), Value::Float(y)) if x.to_bits() == y.to_bits() => None,
             (x, y) => {
@@ -187,7 +204,10 @@ pub mod testing {
 /// Parses already-read sources.
 pub fn load_sources(sources: Vec<Source>, limits: &Limits) -> LoadOutcome {
     // Cut every source into documents, then parse all documents of all files in parallel.
-    let splits: Vec<Split<'_>> = sources.par_iter().map(|s| split_documents(&s.text)).collect();
+    let splits: Vec<Split<'_>> = sources
+        .par_iter()
+        .map(|s| split_documents(&s.text))
+        .collect();
     let mut outcome = LoadOutcome::default();
     let mut chunks: Vec<(usize, Chunk<'_>)> = Vec::new();
     for (i, split) in splits.into_iter().enumerate() {
@@ -195,11 +215,13 @@ pub fn load_sources(sources: Vec<Source>, limits: &Limits) -> LoadOutcome {
         outcome
             .errors
             .extend(split.errors.into_iter().map(|e| split_error(file, e)));
-        outcome.warnings.extend(split.warnings.into_iter().map(|w| LoadWarning {
-            file: file.clone(),
-            pos: w.pos,
-            message: w.message,
-        }));
+        outcome
+            .warnings
+            .extend(split.warnings.into_iter().map(|w| LoadWarning {
+                file: file.clone(),
+                pos: w.pos,
+                message: w.message,
+            }));
         chunks.extend(split.chunks.into_iter().map(|c| (i, c)));
     }
     let parsed: Vec<(usize, Vec<Result<yaml::ParsedDocument, LoadError>>)> = chunks
@@ -273,7 +295,10 @@ fn objects_of_document(doc: Document, origin: Origin) -> (Vec<Object>, usize) {
     };
     // Items of a typed list (`PodList`) may omit their kind, as API server list responses
     // do; they take it, and the apiVersion, from the list.
-    let item_kind = kind.strip_suffix("List").filter(|k| !k.is_empty()).map(str::to_string);
+    let item_kind = kind
+        .strip_suffix("List")
+        .filter(|k| !k.is_empty())
+        .map(str::to_string);
     let api_version = root.str_at("apiVersion").unwrap_or("").to_string();
     let ids: Vec<u32> = items.items().map(|i| i.id()).collect();
     let doc = Arc::new(doc);

@@ -119,10 +119,10 @@ fn resolve_number(text: &str) -> Value<'_> {
     if let Some(u) = go_parse_uint(&plain) {
         return Value::UInt(u);
     }
-    if is_yaml_style_float(&plain) {
-        if let Some(f) = parse_finite(&plain) {
-            return Value::Float(f);
-        }
+    if is_yaml_style_float(&plain)
+        && let Some(f) = parse_finite(&plain)
+    {
+        return Value::Float(f);
     }
     // `0b`/`-0b` were already covered by Go's base-0 parsing above; go-yaml's explicit
     // branch only matters for forms ParseInt rejects, and those fail here too.
@@ -266,7 +266,11 @@ pub fn go_format_g32(f: f64) -> String {
     let eprec = 6;
     if exp < -4 || exp >= eprec {
         let (first, rest) = digits.split_at(1);
-        let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
         let esign = if exp < 0 { '-' } else { '+' };
         return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
     }
@@ -275,7 +279,10 @@ pub fn go_format_g32(f: f64) -> String {
     if point <= 0 {
         format!("{sign}0.{}{digits}", "0".repeat((-point) as usize))
     } else if point as usize >= digits.len() {
-        format!("{sign}{digits}{}", "0".repeat(point as usize - digits.len()))
+        format!(
+            "{sign}{digits}{}",
+            "0".repeat(point as usize - digits.len())
+        )
     } else {
         let (int, frac) = digits.split_at(point as usize);
         format!("{sign}{int}.{frac}")
@@ -286,7 +293,7 @@ pub fn go_format_g32(f: f64) -> String {
 fn base64_decode(text: &str) -> Option<String> {
     // go-yaml passes the scalar as is; Go's decoder skips newlines only.
     let clean: Vec<u8> = text.bytes().filter(|&b| b != b'\n' && b != b'\r').collect();
-    if clean.len() % 4 != 0 {
+    if !clean.len().is_multiple_of(4) {
         return None;
     }
     let val = |c: u8| -> Option<u32> {
@@ -327,7 +334,9 @@ mod tests {
 
     #[test]
     fn yaml_1_1_booleans_and_nulls() {
-        for t in ["yes", "Yes", "YES", "y", "Y", "on", "On", "ON", "true", "True", "TRUE"] {
+        for t in [
+            "yes", "Yes", "YES", "y", "Y", "on", "On", "ON", "true", "True", "TRUE",
+        ] {
             assert_eq!(r(t), Value::Bool(true), "{t}");
         }
         for f in ["no", "n", "N", "off", "OFF", "false", "False"] {
@@ -379,7 +388,10 @@ mod tests {
         assert_eq!(resolve_tagged("int", "0x10"), Ok(Value::Int(16)));
         assert_eq!(resolve_tagged("float", "3"), Ok(Value::Float(3.0)));
         assert!(resolve_tagged("int", "abc").is_err());
-        assert_eq!(resolve_tagged("binary", "aGk="), Ok(Value::Str("hi".into())));
+        assert_eq!(
+            resolve_tagged("binary", "aGk="),
+            Ok(Value::Str("hi".into()))
+        );
         assert_eq!(resolve_tagged("custom", "5"), Ok(Value::Str("5".into())));
     }
 

@@ -57,7 +57,6 @@ pub fn split_documents<'a>(text: &'a str) -> Split<'a> {
     let mut ignoring = false;
     let mut ignored_reported = false;
     let mut offset = 0usize;
-    let mut line_no = 1u32;
     let push = |split: &mut Split<'a>, from: usize, to: usize, line: u32| {
         split.chunks.push(Chunk {
             text: &text[from..to],
@@ -66,7 +65,7 @@ pub fn split_documents<'a>(text: &'a str) -> Split<'a> {
             json: false,
         });
     };
-    for line in text.split_inclusive('\n') {
+    for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
         let next = offset + line.len();
         if let Some(rest) = line.strip_prefix("---") {
             if content && !ignoring {
@@ -107,7 +106,6 @@ pub fn split_documents<'a>(text: &'a str) -> Split<'a> {
             content = true;
         }
         offset = next;
-        line_no += 1;
     }
     if content && !ignoring {
         push(&mut split, start, text.len(), start_line);
@@ -142,15 +140,15 @@ fn split_json(text: &str) -> Split<'_> {
                 '{' | '[' => depth += 1,
                 '}' | ']' => {
                     depth = depth.saturating_sub(1);
-                    if depth == 0 {
-                        if let Some((s, l, c0)) = start.take() {
-                            split.chunks.push(Chunk {
-                                text: &text[s..i + 1],
-                                first_line: l,
-                                first_column_offset: c0,
-                                json: true,
-                            });
-                        }
+                    if depth == 0
+                        && let Some((s, l, c0)) = start.take()
+                    {
+                        split.chunks.push(Chunk {
+                            text: &text[s..i + 1],
+                            first_line: l,
+                            first_column_offset: c0,
+                            json: true,
+                        });
                     }
                 }
                 _ => {}
@@ -163,15 +161,15 @@ fn split_json(text: &str) -> Split<'_> {
             col += 1;
         }
     }
-    if let Some((s, l, c0)) = start {
-        if !text[s..].trim().is_empty() {
-            split.chunks.push(Chunk {
-                text: &text[s..],
-                first_line: l,
-                first_column_offset: c0,
-                json: true,
-            });
-        }
+    if let Some((s, l, c0)) = start
+        && !text[s..].trim().is_empty()
+    {
+        split.chunks.push(Chunk {
+            text: &text[s..],
+            first_line: l,
+            first_column_offset: c0,
+            json: true,
+        });
     }
     split
 }
@@ -220,7 +218,12 @@ mod tests {
 
     #[test]
     fn indented_dashes_are_content() {
-        assert_eq!(split_documents("a: |\n  ---\n  text\nb: ---x\n").chunks.len(), 1);
+        assert_eq!(
+            split_documents("a: |\n  ---\n  text\nb: ---x\n")
+                .chunks
+                .len(),
+            1
+        );
     }
 
     #[test]

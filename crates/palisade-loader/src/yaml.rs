@@ -14,8 +14,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::{ErrorKind, LoadError, LoadWarning};
 use crate::limits::Limits;
-use crate::split::Chunk;
 use crate::resolve::{self, key_string, resolve_plain, resolve_tagged};
+use crate::split::Chunk;
 
 /// One parsed document and any warnings.
 #[derive(Debug)]
@@ -180,16 +180,16 @@ impl<'a> Builder<'a> {
                 let doc = std::mem::take(&mut self.doc).finish(root);
                 // Only values that survive (a later duplicate key may replace one) reach
                 // Kubernetes' JSON encoder, which refuses infinities and NaN.
-                if self.non_finite {
-                    if let Some(at) = find_non_finite(doc.root()) {
-                        return Err(self.error_at(
-                            at,
-                            ErrorKind::Structure,
-                            "`.inf`/`.nan` is not a number JSON can hold; Kubernetes cannot \
+                if self.non_finite
+                    && let Some(at) = find_non_finite(doc.root())
+                {
+                    return Err(self.error_at(
+                        at,
+                        ErrorKind::Structure,
+                        "`.inf`/`.nan` is not a number JSON can hold; Kubernetes cannot \
                              convert this document"
-                                .into(),
-                        ));
-                    }
+                            .into(),
+                    ));
                 }
                 return Ok(Some(ParsedDocument {
                     doc,
@@ -268,7 +268,9 @@ impl<'a> Builder<'a> {
                 let (node, count) = (*node, *count);
                 self.count_nodes(count, pos)?;
                 if self.awaiting_key() {
-                    let key = self.alias_key(&node).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
+                    let key = self
+                        .alias_key(&node)
+                        .map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
                     self.set_key(KeySlot::Key(key, pos));
                 } else {
                     self.complete(node.at(pos), count, 0, pos)?;
@@ -400,7 +402,8 @@ impl<'a> Builder<'a> {
             (None, ScalarStyle::Plain) if !needs_resolution(text) => self.doc.str(text),
             _ => {
                 let value = self.scalar_value(text, style, tag, pos)?;
-                let key = key_string(&value).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
+                let key =
+                    key_string(&value).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
                 self.doc.str(&key)
             }
         };
@@ -410,24 +413,39 @@ impl<'a> Builder<'a> {
 
     /// A node is finished: remember it if anchored, then attach it to its parent. `count` is
     /// the size of its subtree (already charged to the node budget when created).
-    fn complete(&mut self, node: Pending, count: usize, anchor: usize, pos: Pos) -> Result<(), LoadError> {
+    fn complete(
+        &mut self,
+        node: Pending,
+        count: usize,
+        anchor: usize,
+        pos: Pos,
+    ) -> Result<(), LoadError> {
         if anchor != 0 {
             self.anchors.insert(anchor, (node, count));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, count: c, .. }) => {
+            Some(Frame::Seq {
+                items, count: c, ..
+            }) => {
                 *c += count;
                 items.push(node);
             }
             Some(Frame::Map {
-                entries, key, count: c, ..
+                entries,
+                key,
+                count: c,
+                ..
             }) => {
                 *c += count;
                 match key.take() {
                     Some(KeySlot::Key(k, key_pos)) => {
                         if insert(&self.doc, entries, (k, key_pos, node)) {
-                            self.warnings.push(duplicate_key_warning(self.file, key_pos, self.doc.text_of(k)));
+                            self.warnings.push(duplicate_key_warning(
+                                self.file,
+                                key_pos,
+                                self.doc.text_of(k),
+                            ));
                         }
                     }
                     Some(KeySlot::Merge(merge_pos)) => {
@@ -464,7 +482,11 @@ pub(crate) fn duplicate_key_warning(file: &Arc<str>, pos: Pos, key: &str) -> Loa
 }
 
 /// Inserts or replaces an entry; returns true when the key was already there.
-pub(crate) fn insert(doc: &DocumentBuilder, entries: &mut Vec<(StrRef, Pos, Pending)>, entry: (StrRef, Pos, Pending)) -> bool {
+pub(crate) fn insert(
+    doc: &DocumentBuilder,
+    entries: &mut Vec<(StrRef, Pos, Pending)>,
+    entry: (StrRef, Pos, Pending),
+) -> bool {
     let key = doc.text_of(entry.0);
     match entries.iter_mut().find(|(k, _, _)| doc.text_of(*k) == key) {
         Some(existing) => {
@@ -498,8 +520,21 @@ pub(crate) fn needs_resolution(text: &str) -> bool {
         None => true,
         Some(c) => matches!(
             c,
-            b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'y' | b'Y' | b'n' | b'N' | b't' | b'T'
-                | b'f' | b'F' | b'o' | b'O'
+            b'0'..=b'9'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'~'
+                | b'y'
+                | b'Y'
+                | b'n'
+                | b'N'
+                | b't'
+                | b'T'
+                | b'f'
+                | b'F'
+                | b'o'
+                | b'O'
         ),
     }
 }
@@ -507,7 +542,11 @@ pub(crate) fn needs_resolution(text: &str) -> bool {
 /// go-yaml v2 merge semantics: a mapping's entries are set in order (overwriting keys set
 /// before the `<<`, while later explicit keys overwrite them); for a sequence of mappings the
 /// items are applied last to first, so the first one wins among them.
-fn merge(doc: &DocumentBuilder, entries: &mut Vec<(StrRef, Pos, Pending)>, value: Pending) -> Result<(), String> {
+fn merge(
+    doc: &DocumentBuilder,
+    entries: &mut Vec<(StrRef, Pos, Pending)>,
+    value: Pending,
+) -> Result<(), String> {
     const WANT: &str = "map merge requires map or sequence of maps as the value";
     if value.is_map() {
         for e in doc.entries_of(&value) {

@@ -12,14 +12,19 @@ fn check(text: &str) -> (usize, usize) {
     let readings = both_parsers(text, &Limits::default());
     let total = readings.len();
     for (i, (fast, general)) in readings.into_iter().enumerate() {
-        let Some((fast_doc, fast_warnings)) = fast else { continue };
+        let Some((fast_doc, fast_warnings)) = fast else {
+            continue;
+        };
         let Some((general_doc, general_warnings)) = general else {
             panic!("chunk {i}: the fast path accepted what the general parser rejects:\n{text}");
         };
         if let Some(d) = difference(fast_doc.root(), general_doc.root(), "$") {
             panic!("chunk {i}: {d}\n--- input ---\n{text}");
         }
-        assert_eq!(fast_warnings, general_warnings, "chunk {i} warnings\n{text}");
+        assert_eq!(
+            fast_warnings, general_warnings,
+            "chunk {i} warnings\n{text}"
+        );
         accepted += 1;
     }
     (accepted, total)
@@ -28,7 +33,11 @@ fn check(text: &str) -> (usize, usize) {
 fn repository_manifests() -> Vec<std::path::PathBuf> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut out = Vec::new();
-    for dir in ["examples", "crates/palisade-rules/tests/fixtures", "crates/palisade-controls/data"] {
+    for dir in [
+        "examples",
+        "crates/palisade-rules/tests/fixtures",
+        "crates/palisade-controls/data",
+    ] {
         for entry in walk(&root.join(dir)) {
             if entry.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 out.push(entry);
@@ -64,7 +73,10 @@ fn repository_manifests_read_the_same_and_mostly_take_the_fast_path() {
     }
     assert!(total > 100);
     // The fast path is only worth having if real manifests take it.
-    assert!(accepted * 10 >= total * 9, "fast path took {accepted} of {total} documents");
+    assert!(
+        accepted * 10 >= total * 9,
+        "fast path took {accepted} of {total} documents"
+    );
 }
 
 const CORNERS: &[&str] = &[
@@ -114,19 +126,53 @@ fn corners_read_the_same() {
     for text in CORNERS {
         accepted += check(text).0;
     }
-    assert!(accepted > 20, "only {accepted} corner cases took the fast path");
+    assert!(
+        accepted > 20,
+        "only {accepted} corner cases took the fast path"
+    );
 }
 
 const SCALARS: &[&str] = &[
-    "yes", "No", "on", "0644", "0x1F", "1_000", "+5", "-7", "1e3", ".5", "08", "~", "null", "abc",
-    "a b", "'yes'", "\"0644\"", "'it''s'", "\"tab\\t\"", "http://x:1/y", "a#b", "\"\"", "''",
-    "-x", ":x", "é", "2001-12-14", "1:20",
+    "yes",
+    "No",
+    "on",
+    "0644",
+    "0x1F",
+    "1_000",
+    "+5",
+    "-7",
+    "1e3",
+    ".5",
+    "08",
+    "~",
+    "null",
+    "abc",
+    "a b",
+    "'yes'",
+    "\"0644\"",
+    "'it''s'",
+    "\"tab\\t\"",
+    "http://x:1/y",
+    "a#b",
+    "\"\"",
+    "''",
+    "-x",
+    ":x",
+    "é",
+    "2001-12-14",
+    "1:20",
 ];
-const KEYS: &[&str] = &["name", "yes", "on", "1", "0x10", "'quoted'", "\"dq\"", "a-b", "N", "k8s.io/x", "a b"];
+const KEYS: &[&str] = &[
+    "name", "yes", "on", "1", "0x10", "'quoted'", "\"dq\"", "a-b", "N", "k8s.io/x", "a b",
+];
 
 fn scalar(rng: &mut Rng) -> String {
     let s = rng.pick(SCALARS).to_string();
-    if rng.chance(20) { format!("{s} # note") } else { s }
+    if rng.chance(20) {
+        format!("{s} # note")
+    } else {
+        s
+    }
 }
 
 fn block(rng: &mut Rng, indent: usize, depth: usize, out: &mut String) {
@@ -147,10 +193,16 @@ fn block(rng: &mut Rng, indent: usize, depth: usize, out: &mut String) {
                     let extra = if rng.chance(50) { 0 } else { 2 };
                     seq(rng, indent + extra, depth + 1, out);
                 }
-                4 => out.push_str(&format!("{pad}{key}: [{}, {}]\n", rng.pick(&["a", "1", "'q'", "yes"]), rng.pick(&["b", "{x: 1}", "[]"]))),
+                4 => out.push_str(&format!(
+                    "{pad}{key}: [{}, {}]\n",
+                    rng.pick(&["a", "1", "'q'", "yes"]),
+                    rng.pick(&["b", "{x: 1}", "[]"])
+                )),
                 _ => {
                     let chomp = rng.pick(&["", "-", "+"]);
-                    out.push_str(&format!("{pad}{key}: |{chomp}\n{pad}  line one\n\n{pad}    indented\n{pad}  last\n"));
+                    out.push_str(&format!(
+                        "{pad}{key}: |{chomp}\n{pad}  line one\n\n{pad}    indented\n{pad}  last\n"
+                    ));
                     if rng.chance(30) {
                         out.push('\n');
                     }
@@ -187,7 +239,10 @@ fn seq(rng: &mut Rng, indent: usize, depth: usize, out: &mut String) {
                 out.push_str(&format!("{pad}-\n"));
                 block(rng, indent + 2, depth + 1, out);
             }
-            _ => out.push_str(&format!("{pad}- [{}]\n", scalar(rng).replace(" # note", ""))),
+            _ => out.push_str(&format!(
+                "{pad}- [{}]\n",
+                scalar(rng).replace(" # note", "")
+            )),
         }
     }
 }
@@ -202,7 +257,10 @@ fn generated_documents_read_the_same() {
         block(&mut rng, 0, 0, &mut doc);
         accepted += check(&doc).0;
     }
-    assert!(accepted * 2 > n, "fast path took only {accepted} of {n} generated documents");
+    assert!(
+        accepted * 2 > n,
+        "fast path took only {accepted} of {n} generated documents"
+    );
 }
 
 #[test]

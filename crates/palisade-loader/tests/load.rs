@@ -65,7 +65,11 @@ items:
 
 #[test]
 fn documents_without_kind_are_skipped_and_counted() {
-    let out = load_str("x.yaml", "a: 1\n---\n- list\n---\n\"scalar\"\n---\n", &Limits::default());
+    let out = load_str(
+        "x.yaml",
+        "a: 1\n---\n- list\n---\n\"scalar\"\n---\n",
+        &Limits::default(),
+    );
     assert!(out.objects.is_empty());
     assert_eq!(out.stats.skipped, 3);
     assert!(out.errors.is_empty());
@@ -109,7 +113,11 @@ fn deep_nesting_is_refused() {
     let out = load_str("deep.yaml", &text, &Limits::default());
     assert_eq!(out.errors.len(), 1);
     assert_eq!(out.errors[0].kind, ErrorKind::Limit);
-    assert!(out.errors[0].message.contains("--max-depth"), "{}", out.errors[0]);
+    assert!(
+        out.errors[0].message.contains("--max-depth"),
+        "{}",
+        out.errors[0]
+    );
 }
 
 #[test]
@@ -118,7 +126,10 @@ fn oversized_documents_are_refused_and_others_kept() {
         max_document_bytes: 200,
         ..Limits::default()
     };
-    let big = format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata: {{x: \"{}\"}}\n", "y".repeat(300));
+    let big = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata: {{x: \"{}\"}}\n",
+        "y".repeat(300)
+    );
     let text = format!("{big}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: small}}\n");
     let out = load_str("s.yaml", &text, &limits);
     assert_eq!(out.objects.len(), 1);
@@ -131,7 +142,11 @@ fn invalid_utf8_is_an_encoding_error_at_its_position() {
     let dir = tempdir();
     let path = dir.join("latin1.yaml");
     std::fs::write(&path, b"a: 1\nb: caf\xe9\n").unwrap();
-    let out = load_inputs(&[path.to_string_lossy().into()], &Limits::default(), &mut Cursor::new(""));
+    let out = load_inputs(
+        &[path.to_string_lossy().into()],
+        &Limits::default(),
+        &mut Cursor::new(""),
+    );
     assert_eq!(out.errors.len(), 1);
     assert_eq!(out.errors[0].kind, ErrorKind::Encoding);
     assert_eq!(out.errors[0].pos, Some(Pos::new(2, 7)));
@@ -146,7 +161,14 @@ fn duplicate_keys_warn_and_the_later_value_wins() {
     );
     assert_eq!(out.warnings.len(), 1);
     assert_eq!(out.warnings[0].pos, Pos::new(6, 3));
-    assert_eq!(out.objects[0].root().get_in(&["spec", "hostNetwork"]).unwrap().as_bool(), Some(true));
+    assert_eq!(
+        out.objects[0]
+            .root()
+            .get_in(&["spec", "hostNetwork"])
+            .unwrap()
+            .as_bool(),
+        Some(true)
+    );
 }
 
 #[test]
@@ -156,21 +178,37 @@ fn folders_globs_and_stdin() {
     let cm = |n: &str| format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: {n}}}\n");
     std::fs::write(dir.join("a.yaml"), cm("a")).unwrap();
     std::fs::write(dir.join("sub/b.yml"), cm("b")).unwrap();
-    std::fs::write(dir.join("sub/c.json"), r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}"#).unwrap();
+    std::fs::write(
+        dir.join("sub/c.json"),
+        r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}"#,
+    )
+    .unwrap();
     std::fs::write(dir.join("sub/notes.txt"), "not yaml: [").unwrap();
     std::fs::write(dir.join("sub/.git/d.yaml"), cm("hidden")).unwrap();
     let d = dir.to_string_lossy().to_string();
-    let out = load_inputs(&[d.clone()], &Limits::default(), &mut Cursor::new(""));
+    let out = load_inputs(
+        std::slice::from_ref(&d),
+        &Limits::default(),
+        &mut Cursor::new(""),
+    );
     let names: Vec<&str> = out.objects.iter().map(|o| o.id.name.as_str()).collect();
     assert_eq!(names, ["a", "b", "c"]);
     assert_eq!(out.stats.files, 3);
 
-    let out = load_inputs(&[format!("{d}/sub/*.y*ml"), "-".into()], &Limits::default(), &mut Cursor::new(cm("stdin")));
+    let out = load_inputs(
+        &[format!("{d}/sub/*.y*ml"), "-".into()],
+        &Limits::default(),
+        &mut Cursor::new(cm("stdin")),
+    );
     let names: Vec<&str> = out.objects.iter().map(|o| o.id.name.as_str()).collect();
     assert_eq!(names, ["b", "stdin"]);
     assert_eq!(out.objects[1].file(), Some("-"));
 
-    let out = load_inputs(&[format!("{d}/missing.yaml")], &Limits::default(), &mut Cursor::new(""));
+    let out = load_inputs(
+        &[format!("{d}/missing.yaml")],
+        &Limits::default(),
+        &mut Cursor::new(""),
+    );
     assert_eq!(out.errors[0].kind, ErrorKind::Io);
 }
 
@@ -180,14 +218,20 @@ fn json_streams_load_with_positions() {
     let out = load_str("s.json", text, &Limits::default());
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     assert_eq!(out.objects.len(), 2);
-    assert_eq!(out.objects[1].locate(&FieldPath::parse("metadata.name")), Pos::new(3, 14));
+    assert_eq!(
+        out.objects[1].locate(&FieldPath::parse("metadata.name")),
+        Pos::new(3, 14)
+    );
 }
 
 fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "palisade-loader-{}-{}",
         std::process::id(),
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
     ));
     std::fs::create_dir_all(&dir).unwrap();
     dir

@@ -85,12 +85,20 @@ fn theirs(lines: &[Value]) -> Vec<Result<Value, String>> {
 /// and go on. So: where Kubernetes reports an error we must report one too, and the
 /// documents it did read must match ours, in order.
 fn agree(expected: &[Result<Value, String>], got: &[Result<Value, String>]) -> bool {
-    let oks = |v: &[Result<Value, String>]| v.iter().filter_map(|r| r.as_ref().ok().cloned()).collect::<Vec<_>>();
+    let oks = |v: &[Result<Value, String>]| {
+        v.iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect::<Vec<_>>()
+    };
     let (e_ok, g_ok) = (oks(expected), oks(got));
     if expected.iter().all(Result::is_ok) {
-        return got.iter().all(Result::is_ok) && e_ok.len() == g_ok.len() && e_ok.iter().zip(&g_ok).all(|(a, b)| same(a, b));
+        return got.iter().all(Result::is_ok)
+            && e_ok.len() == g_ok.len()
+            && e_ok.iter().zip(&g_ok).all(|(a, b)| same(a, b));
     }
-    got.iter().any(Result::is_err) && e_ok.len() <= g_ok.len() && e_ok.iter().zip(&g_ok).all(|(a, b)| same(a, b))
+    got.iter().any(Result::is_err)
+        && e_ok.len() <= g_ok.len()
+        && e_ok.iter().zip(&g_ok).all(|(a, b)| same(a, b))
 }
 
 fn compare(bin: &str, text: &str) -> Result<(), String> {
@@ -99,24 +107,68 @@ fn compare(bin: &str, text: &str) -> Result<(), String> {
     if agree(&expected, &got) {
         Ok(())
     } else {
-        Err(format!("case {text:?}\n kubernetes: {expected:?}\n palisade:   {got:?}"))
+        Err(format!(
+            "case {text:?}\n kubernetes: {expected:?}\n palisade:   {got:?}"
+        ))
     }
 }
 
 #[test]
 fn corpus_reads_like_kubernetes() {
     let Some(bin) = oracle() else { return };
-    let failures: Vec<String> = CORPUS.iter().filter_map(|t| compare(&bin, t).err()).collect();
+    let failures: Vec<String> = CORPUS
+        .iter()
+        .filter_map(|t| compare(&bin, t).err())
+        .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 const SCALARS: &[&str] = &[
-    "yes", "No", "on", "OFF", "y", "n", "true", "False", "~", "null", "0644", "0x1F", "0o17", "0b11",
-    "1_000", "+5", "-7", "1e3", ".5", "08", "1.", "2001-12-14", "1:20", "0", "-0", "abc", "a b",
-    "'yes'", "\"0644\"", "'it''s'", "\"tab\\t\"", "!!str 12", "!!int \"7\"", "!foo bar", "x-y",
-    "9223372036854775808", "-9223372036854775809", "1e-400", "0.1", "100000000", ".inf",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "y",
+    "n",
+    "true",
+    "False",
+    "~",
+    "null",
+    "0644",
+    "0x1F",
+    "0o17",
+    "0b11",
+    "1_000",
+    "+5",
+    "-7",
+    "1e3",
+    ".5",
+    "08",
+    "1.",
+    "2001-12-14",
+    "1:20",
+    "0",
+    "-0",
+    "abc",
+    "a b",
+    "'yes'",
+    "\"0644\"",
+    "'it''s'",
+    "\"tab\\t\"",
+    "!!str 12",
+    "!!int \"7\"",
+    "!foo bar",
+    "x-y",
+    "9223372036854775808",
+    "-9223372036854775809",
+    "1e-400",
+    "0.1",
+    "100000000",
+    ".inf",
 ];
-const KEYS: &[&str] = &["name", "yes", "on", "1", "0x10", "1.5", "'quoted'", "a-b", "N", "k8s.io/x"];
+const KEYS: &[&str] = &[
+    "name", "yes", "on", "1", "0x10", "1.5", "'quoted'", "a-b", "N", "k8s.io/x",
+];
 
 fn scalar(rng: &mut Rng) -> String {
     rng.pick(SCALARS).to_string()
@@ -145,19 +197,28 @@ fn value(rng: &mut Rng, indent: usize, depth: usize, anchors: &mut Vec<String>) 
                     continue;
                 }
                 used.push(key);
-                out.push_str(&format!("{pad}{key}:{}", value(rng, indent + 2, depth + 1, anchors)));
+                out.push_str(&format!(
+                    "{pad}{key}:{}",
+                    value(rng, indent + 2, depth + 1, anchors)
+                ));
             }
             out
         }
         6 | 7 => {
             let mut out = String::from("\n");
             for _ in 0..1 + rng.below(3) {
-                out.push_str(&format!("{pad}-{}", value(rng, indent + 2, depth + 1, anchors)));
+                out.push_str(&format!(
+                    "{pad}-{}",
+                    value(rng, indent + 2, depth + 1, anchors)
+                ));
             }
             out
         }
         8 => {
-            let items: Vec<String> = (0..rng.below(4)).map(|_| scalar(rng)).filter(|s| !s.starts_with('!')).collect();
+            let items: Vec<String> = (0..rng.below(4))
+                .map(|_| scalar(rng))
+                .filter(|s| !s.starts_with('!'))
+                .collect();
             format!(" [{}]\n", items.join(", "))
         }
         _ => {
@@ -206,6 +267,10 @@ fn generated_documents_read_like_kubernetes() {
             (Err(_), Err(_)) => true,
             _ => false,
         };
-        assert!(ok, "document {i}:\n{}\n kubernetes: {e:?}\n palisade:   {g:?}", docs[i]);
+        assert!(
+            ok,
+            "document {i}:\n{}\n kubernetes: {e:?}\n palisade:   {g:?}",
+            docs[i]
+        );
     }
 }

@@ -17,6 +17,8 @@ mod path;
 pub mod workload;
 
 pub use inventory::Inventory;
-pub use node::{Document, DocumentBuilder, Entries, Items, Node, Pending, Pos, Scalar, StrRef, Value};
+pub use node::{
+    Document, DocumentBuilder, Entries, Items, Node, Pending, Pos, Scalar, StrRef, Value,
+};
 pub use object::{Object, ObjectRef, Origin};
 pub use path::{FieldPath, Segment};

@@ -463,7 +463,8 @@ impl<'a> Entries<'a> {
             .iter()
             .position(|n| {
                 n.key.len as usize == want.len()
-                    && text.get(n.key.offset as usize..n.key.offset as usize + want.len()) == Some(want)
+                    && text.get(n.key.offset as usize..n.key.offset as usize + want.len())
+                        == Some(want)
             })
             .map(|i| Node {
                 doc,
@@ -651,11 +652,9 @@ impl<'a> Node<'a> {
             Value::Float(f) => serde_json::Number::from_f64(f).map_or(J::Null, J::Number),
             Value::Str(s) => J::String(s.to_string()),
             Value::Seq(items) => J::Array(items.map(|n| n.to_json()).collect()),
-            Value::Map(entries) => J::Object(
-                entries
-                    .map(|(k, v)| (k.to_string(), v.to_json()))
-                    .collect(),
-            ),
+            Value::Map(entries) => {
+                J::Object(entries.map(|(k, v)| (k.to_string(), v.to_json())).collect())
+            }
         }
     }
 }
@@ -674,11 +673,24 @@ mod tests {
         let d = Document::from_json(&serde_json::json!({
             "spec": {"containers": [{"name": "a", "securityContext": null}, {"name": "b"}]}
         }));
-        let c0 = d.root().get_in(&["spec", "containers"]).unwrap().items().next().unwrap();
+        let c0 = d
+            .root()
+            .get_in(&["spec", "containers"])
+            .unwrap()
+            .items()
+            .next()
+            .unwrap();
         assert!(c0.get("securityContext").is_none());
         assert!(c0.entry("securityContext").is_some());
         assert_eq!(c0.str_at("name"), Some("a"));
-        assert_eq!(d.root().get_in(&["spec", "containers"]).unwrap().items().len(), 2);
+        assert_eq!(
+            d.root()
+                .get_in(&["spec", "containers"])
+                .unwrap()
+                .items()
+                .len(),
+            2
+        );
     }
 
     #[test]
@@ -688,7 +700,10 @@ mod tests {
         let inner = b.seq(&[a, a], Pos::new(2, 3));
         let k1 = b.str("a");
         let k2 = b.str("b");
-        let root = b.map(&[(k1, Pos::new(1, 1), a), (k2, Pos::new(2, 1), inner)], Pos::new(1, 1));
+        let root = b.map(
+            &[(k1, Pos::new(1, 1), a), (k2, Pos::new(2, 1), inner)],
+            Pos::new(1, 1),
+        );
         let d = b.finish(root);
         assert_eq!(d.root().to_json(), serde_json::json!({"a": 1, "b": [1, 1]}));
         assert_eq!(d.root().get("b").unwrap().pos(), Pos::new(2, 1));

@@ -46,10 +46,12 @@ impl FieldPath {
     }
 
     pub fn segments(&self) -> impl Iterator<Item = Segment<'_>> {
-        self.0.split_terminator(SEP).map(|s| match s.strip_prefix('I') {
-            Some(n) => Segment::Index(n.parse().unwrap_or(usize::MAX)),
-            None => Segment::Key(s.strip_prefix('K').unwrap_or(s)),
-        })
+        self.0
+            .split_terminator(SEP)
+            .map(|s| match s.strip_prefix('I') {
+                Some(n) => Segment::Index(n.parse().unwrap_or(usize::MAX)),
+                None => Segment::Key(s.strip_prefix('K').unwrap_or(s)),
+            })
     }
 
     pub fn is_root(&self) -> bool {
@@ -65,7 +67,11 @@ impl FieldPath {
     pub fn owned_key(mut self, key: impl AsRef<str>) -> Self {
         self.0.push('K');
         // A separator inside a key would break the encoding; no Kubernetes key has one.
-        self.0.extend(key.as_ref().chars().map(|c| if c == SEP { '\u{fffd}' } else { c }));
+        self.0.extend(
+            key.as_ref()
+                .chars()
+                .map(|c| if c == SEP { '\u{fffd}' } else { c }),
+        );
         self.0.push(SEP);
         self
     }
@@ -122,7 +128,10 @@ mod tests {
             .index(1)
             .key("securityContext")
             .key("privileged");
-        assert_eq!(p.to_string(), "spec.containers[1].securityContext.privileged");
+        assert_eq!(
+            p.to_string(),
+            "spec.containers[1].securityContext.privileged"
+        );
         let a = FieldPath::root()
             .key("metadata")
             .key("annotations")
@@ -153,6 +162,9 @@ mod tests {
     #[test]
     fn keys_that_look_like_indexes_stay_keys() {
         let p = FieldPath::root().key("I5").key("K").index(5);
-        assert_eq!(p.segments().collect::<Vec<_>>(), [Segment::Key("I5"), Segment::Key("K"), Segment::Index(5)]);
+        assert_eq!(
+            p.segments().collect::<Vec<_>>(),
+            [Segment::Key("I5"), Segment::Key("K"), Segment::Index(5)]
+        );
     }
 }

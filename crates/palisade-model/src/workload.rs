@@ -227,9 +227,11 @@ mod tests {
             "spec": {"template": {"spec": {"containers": [{"name": "c"}]}}}
         }));
         assert!(PodSpecLocator::builtin().pod_template(&fake).is_none());
-        let custom = PodSpecLocator::builtin()
-            .clone()
-            .with_kind("example.com", "Deployment", "spec.template");
+        let custom = PodSpecLocator::builtin().clone().with_kind(
+            "example.com",
+            "Deployment",
+            "spec.template",
+        );
         assert!(custom.pod_template(&fake).is_some());
     }
 

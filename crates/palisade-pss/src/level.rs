@@ -116,7 +116,16 @@ mod tests {
         assert_eq!(Version::parse("latest"), Ok(Version::Latest));
         assert_eq!(Version::parse("v1.0"), Ok(Version::V1(0)));
         assert_eq!(Version::parse("v1.25"), Ok(Version::V1(25)));
-        for bad in ["1.25", "v1.025", "v1.25.0", "v2.0", "V1.25", "v1.", "v1.-1", "v1.99999999999999999999"] {
+        for bad in [
+            "1.25",
+            "v1.025",
+            "v1.25.0",
+            "v2.0",
+            "V1.25",
+            "v1.",
+            "v1.-1",
+            "v1.99999999999999999999",
+        ] {
             assert!(Version::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Version::V1(99).effective_minor(), MAX_MINOR);

@@ -16,7 +16,9 @@ mod message;
 mod namespace;
 mod pod;
 
-pub use checks::{CheckFailure, CheckId, CheckInfo, checks, effective_checks, evaluate, evaluate_check};
+pub use checks::{
+    CheckFailure, CheckId, CheckInfo, checks, effective_checks, evaluate, evaluate_check,
+};
 pub use level::{Level, LevelVersion, MAX_MINOR, Version};
 pub use message::{aggregate_detail, go_quote};
 pub use namespace::{LabelError, NamespacePolicy, PSA_LABEL_PREFIX, policy_from_labels};

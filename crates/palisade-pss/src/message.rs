@@ -76,7 +76,11 @@ pub fn aggregate_detail<'a>(failures: impl IntoIterator<Item = (&'a str, &'a str
         if i > 0 {
             out.push_str(", ");
         }
-        out.push_str(if reason.is_empty() { "unknown forbidden reason" } else { reason });
+        out.push_str(if reason.is_empty() {
+            "unknown forbidden reason"
+        } else {
+            reason
+        });
         if !detail.is_empty() {
             out.push_str(" (");
             out.push_str(detail);

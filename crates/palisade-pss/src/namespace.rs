@@ -61,7 +61,11 @@ pub fn policy_from_labels<'a>(
     }
     let get = |mode: &str| {
         let key = format!("{PSA_LABEL_PREFIX}{mode}");
-        labels.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| *v)
+        labels
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
     };
     let mut errors = Vec::new();
     let mut record = |mode: &str, value: &str, message: String| {
@@ -141,13 +145,21 @@ mod tests {
             owned.iter().map(|(k, v)| (k.as_str(), *v)),
             &NamespacePolicy::privileged(),
         );
-        (p.enforce.to_string(), p.audit.to_string(), p.warn.to_string(), p.errors.len())
+        (
+            p.enforce.to_string(),
+            p.audit.to_string(),
+            p.warn.to_string(),
+            p.errors.len(),
+        )
     }
 
     #[test]
     fn warn_follows_a_stricter_enforce() {
         let (e, _, w, _) = policy(&[("enforce", "baseline"), ("enforce-version", "v1.22")]);
-        assert_eq!((e.as_str(), w.as_str()), ("baseline:v1.22", "baseline:v1.22"));
+        assert_eq!(
+            (e.as_str(), w.as_str()),
+            ("baseline:v1.22", "baseline:v1.22")
+        );
         let (_, _, w, _) = policy(&[("enforce", "baseline"), ("warn-version", "v1.23")]);
         assert_eq!(w, "baseline:v1.23");
         let (_, _, w, _) = policy(&[("enforce", "baseline"), ("warn", "privileged")]);
@@ -157,6 +169,14 @@ mod tests {
     #[test]
     fn invalid_labels_fail_closed_for_enforce_and_open_for_the_rest() {
         let (e, a, w, n) = policy(&[("enforce", "strict"), ("audit", "x"), ("warn", "y")]);
-        assert_eq!((e.as_str(), a.as_str(), w.as_str(), n), ("restricted:latest", "privileged:latest", "privileged:latest", 3));
+        assert_eq!(
+            (e.as_str(), a.as_str(), w.as_str(), n),
+            (
+                "restricted:latest",
+                "privileged:latest",
+                "privileged:latest",
+                3
+            )
+        );
     }
 }

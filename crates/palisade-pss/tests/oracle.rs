@@ -8,7 +8,9 @@
 
 use palisade_model::workload::PodSpecLocator;
 use palisade_model::{Object, Origin};
-use palisade_pss::{Level, LevelVersion, NamespacePolicy, PodView, Version, evaluate, policy_from_labels};
+use palisade_pss::{
+    Level, LevelVersion, NamespacePolicy, PodView, Version, evaluate, policy_from_labels,
+};
 use palisade_testkit::{Rng, env_count, oracle, run_oracle};
 use serde_json::{Value, json};
 
@@ -33,7 +35,10 @@ fn security_context(rng: &mut Rng, pod_level: bool) -> Value {
         }
     };
     set("runAsNonRoot", rng.maybe(50, &bools()));
-    set("runAsUser", rng.maybe(30, &[json!(0), json!(1000), json!(65534)]));
+    set(
+        "runAsUser",
+        rng.maybe(30, &[json!(0), json!(1000), json!(65534)]),
+    );
     let seccomp = ["RuntimeDefault", "Localhost", "Unconfined", "", "weird"];
     if rng.chance(50) {
         set("seccompProfile", Some(profile(rng, &seccomp)));
@@ -44,7 +49,14 @@ fn security_context(rng: &mut Rng, pod_level: bool) -> Value {
     }
     if rng.chance(20) {
         let mut o = serde_json::Map::new();
-        let types = ["", "container_t", "container_init_t", "container_kvm_t", "container_engine_t", "spc_t"];
+        let types = [
+            "",
+            "container_t",
+            "container_init_t",
+            "container_kvm_t",
+            "container_engine_t",
+            "spc_t",
+        ];
         if rng.chance(70) {
             o.insert("type".into(), json!(rng.pick(&types)));
         }
@@ -60,33 +72,62 @@ fn security_context(rng: &mut Rng, pod_level: bool) -> Value {
         set("seLinuxOptions", Some(Value::Object(o)));
     }
     if rng.chance(10) {
-        set("windowsOptions", Some(json!({"hostProcess": rng.pick(&bools())})));
+        set(
+            "windowsOptions",
+            Some(json!({"hostProcess": rng.pick(&bools())})),
+        );
     }
     if pod_level {
         if rng.chance(30) {
             let names = [
-                "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_local_reserved_ports",
-                "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_rmem", "net.ipv4.tcp_notsent_lowat",
-                "net.ipv4.tcp_slow_start_after_idle", "kernel.msgmax", "net/ipv4/tcp_syncookies", "",
+                "kernel.shm_rmid_forced",
+                "net.ipv4.ip_local_port_range",
+                "net.ipv4.ip_local_reserved_ports",
+                "net.ipv4.tcp_keepalive_time",
+                "net.ipv4.tcp_rmem",
+                "net.ipv4.tcp_notsent_lowat",
+                "net.ipv4.tcp_slow_start_after_idle",
+                "kernel.msgmax",
+                "net/ipv4/tcp_syncookies",
+                "",
             ];
             let n = rng.below(4);
-            let list: Vec<Value> = (0..n).map(|_| json!({"name": rng.pick(&names), "value": "1"})).collect();
+            let list: Vec<Value> = (0..n)
+                .map(|_| json!({"name": rng.pick(&names), "value": "1"}))
+                .collect();
             set("sysctls", Some(Value::Array(list)));
         }
     } else {
         set("privileged", rng.maybe(20, &bools()));
         set("allowPrivilegeEscalation", rng.maybe(60, &bools()));
-        set("procMount", rng.maybe(15, &[json!("Default"), json!("Unmasked"), json!("")]));
+        set(
+            "procMount",
+            rng.maybe(15, &[json!("Default"), json!("Unmasked"), json!("")]),
+        );
         if rng.chance(60) {
-            let caps = ["ALL", "NET_BIND_SERVICE", "CHOWN", "SYS_ADMIN", "NET_RAW", "chown", "CAP_CHOWN"];
+            let caps = [
+                "ALL",
+                "NET_BIND_SERVICE",
+                "CHOWN",
+                "SYS_ADMIN",
+                "NET_RAW",
+                "chown",
+                "CAP_CHOWN",
+            ];
             let mut c = serde_json::Map::new();
             if rng.chance(70) {
                 let n = rng.below(3);
-                c.insert("drop".into(), Value::Array((0..n).map(|_| json!(rng.pick(&caps))).collect()));
+                c.insert(
+                    "drop".into(),
+                    Value::Array((0..n).map(|_| json!(rng.pick(&caps))).collect()),
+                );
             }
             if rng.chance(40) {
                 let n = rng.below(3);
-                c.insert("add".into(), Value::Array((0..n).map(|_| json!(rng.pick(&caps))).collect()));
+                c.insert(
+                    "add".into(),
+                    Value::Array((0..n).map(|_| json!(rng.pick(&caps))).collect()),
+                );
             }
             set("capabilities", Some(Value::Object(c)));
         }
@@ -118,9 +159,14 @@ fn container(rng: &mut Rng) -> Value {
     if rng.chance(30) {
         let n = 1 + rng.below(2);
         let ports: Vec<Value> = (0..n)
-            .map(|_| match rng.maybe(60, &[json!(0), json!(80), json!(8080), json!(10000), json!(-1)]) {
-                Some(hp) => json!({"containerPort": 80, "hostPort": hp}),
-                None => json!({"containerPort": 80}),
+            .map(|_| {
+                match rng.maybe(
+                    60,
+                    &[json!(0), json!(80), json!(8080), json!(10000), json!(-1)],
+                ) {
+                    Some(hp) => json!({"containerPort": 80, "hostPort": hp}),
+                    None => json!({"containerPort": 80}),
+                }
             })
             .collect();
         c.insert("ports".into(), Value::Array(ports));
@@ -177,42 +223,78 @@ fn pod(rng: &mut Rng) -> Value {
         spec.insert("hostUsers".into(), v);
     }
     if rng.chance(20) {
-        spec.insert("os".into(), json!({"name": rng.pick(&["windows", "linux", "Windows"])}));
+        spec.insert(
+            "os".into(),
+            json!({"name": rng.pick(&["windows", "linux", "Windows"])}),
+        );
     }
     if rng.chance(70) {
         spec.insert("securityContext".into(), security_context(rng, true));
     }
-    for (list, max) in [("initContainers", 2), ("containers", 3), ("ephemeralContainers", 2)] {
-        let n = if list == "containers" { 1 + rng.below(max) } else if rng.chance(25) { 1 + rng.below(max) } else { 0 };
+    for (list, max) in [
+        ("initContainers", 2),
+        ("containers", 3),
+        ("ephemeralContainers", 2),
+    ] {
+        let n = if list == "containers" || rng.chance(25) {
+            1 + rng.below(max)
+        } else {
+            0
+        };
         if n > 0 {
-            spec.insert(list.into(), Value::Array((0..n).map(|_| container(rng)).collect()));
+            spec.insert(
+                list.into(),
+                Value::Array((0..n).map(|_| container(rng)).collect()),
+            );
         }
     }
     if rng.chance(40) {
         let n = 1 + rng.below(3);
-        spec.insert("volumes".into(), Value::Array((0..n).map(|i| volume(rng, i)).collect()));
+        spec.insert(
+            "volumes".into(),
+            Value::Array((0..n).map(|i| volume(rng, i)).collect()),
+        );
     }
     let mut annotations = serde_json::Map::new();
-    let values = ["", "runtime/default", "docker/default", "localhost/prof", "localhost/", "unconfined", "we\"ird\n\u{a0}"];
+    let values = [
+        "",
+        "runtime/default",
+        "docker/default",
+        "localhost/prof",
+        "localhost/",
+        "unconfined",
+        "we\"ird\n\u{a0}",
+    ];
     if rng.chance(20) {
-        annotations.insert("seccomp.security.alpha.kubernetes.io/pod".into(), json!(rng.pick(&values)));
+        annotations.insert(
+            "seccomp.security.alpha.kubernetes.io/pod".into(),
+            json!(rng.pick(&values)),
+        );
     }
     for name in ["app", "sidecar", "ghost"] {
         if rng.chance(10) {
-            annotations.insert(format!("container.seccomp.security.alpha.kubernetes.io/{name}"), json!(rng.pick(&values)));
+            annotations.insert(
+                format!("container.seccomp.security.alpha.kubernetes.io/{name}"),
+                json!(rng.pick(&values)),
+            );
         }
         if rng.chance(10) {
-            annotations.insert(format!("container.apparmor.security.beta.kubernetes.io/{name}"), json!(rng.pick(&values)));
+            annotations.insert(
+                format!("container.apparmor.security.beta.kubernetes.io/{name}"),
+                json!(rng.pick(&values)),
+            );
         }
     }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "annotations": annotations}, "spec": spec})
 }
 
 fn versions() -> Vec<Version> {
-    let mut v: Vec<Version> = [0, 7, 8, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38]
-        .into_iter()
-        .map(Version::V1)
-        .collect();
+    let mut v: Vec<Version> = [
+        0, 7, 8, 18, 19, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38,
+    ]
+    .into_iter()
+    .map(Version::V1)
+    .collect();
     v.push(Version::Latest);
     v
 }
@@ -228,10 +310,17 @@ fn pod_security_matches_upstream_admission() {
     for (i, p) in pods.iter().enumerate() {
         // Every pod at latest for both levels, plus a rotating version so all are covered.
         let vs = versions();
-        for version in [Version::Latest, vs[i % vs.len()], vs[(i * 7 + 3) % vs.len()]] {
+        for version in [
+            Version::Latest,
+            vs[i % vs.len()],
+            vs[(i * 7 + 3) % vs.len()],
+        ] {
             for level in [Level::Baseline, Level::Restricted] {
                 let lv = LevelVersion::new(level, version);
-                input.push_str(&json!({"level": level.as_str(), "version": version.to_string(), "pod": p}).to_string());
+                input.push_str(
+                    &json!({"level": level.as_str(), "version": version.to_string(), "pod": p})
+                        .to_string(),
+                );
                 input.push('\n');
                 cases.push((i, lv));
             }
@@ -262,21 +351,46 @@ fn pod_security_matches_upstream_admission() {
         );
     }
     // The generator must actually exercise every check, or the comparison proves little.
-    assert_eq!(failing_checks.len(), 19, "checks that fired: {failing_checks:?}");
+    assert_eq!(
+        failing_checks.len(),
+        19,
+        "checks that fired: {failing_checks:?}"
+    );
 }
 
 #[test]
 fn namespace_policy_matches_upstream() {
     let Some(bin) = oracle() else { return };
-    let values = ["privileged", "baseline", "restricted", "Restricted", "", "latest", "v1.22", "v1.025", "v2.0", "v1.35"];
-    let modes = ["enforce", "enforce-version", "audit", "audit-version", "warn", "warn-version"];
+    let values = [
+        "privileged",
+        "baseline",
+        "restricted",
+        "Restricted",
+        "",
+        "latest",
+        "v1.22",
+        "v1.025",
+        "v2.0",
+        "v1.35",
+    ];
+    let modes = [
+        "enforce",
+        "enforce-version",
+        "audit",
+        "audit-version",
+        "warn",
+        "warn-version",
+    ];
     let mut rng = Rng::new(0xfeed);
     let mut label_sets = vec![serde_json::Map::new()];
     for _ in 0..600 {
         let mut labels = serde_json::Map::new();
         for m in modes {
             if rng.chance(40) {
-                labels.insert(format!("pod-security.kubernetes.io/{m}"), json!(rng.pick(&values)));
+                labels.insert(
+                    format!("pod-security.kubernetes.io/{m}"),
+                    json!(rng.pick(&values)),
+                );
             }
         }
         if rng.chance(20) {
@@ -284,11 +398,16 @@ fn namespace_policy_matches_upstream() {
         }
         label_sets.push(labels);
     }
-    let input: String = label_sets.iter().map(|l| json!({"labels": l}).to_string() + "\n").collect();
+    let input: String = label_sets
+        .iter()
+        .map(|l| json!({"labels": l}).to_string() + "\n")
+        .collect();
     let upstream = run_oracle(&bin, "policy", &input);
     for (labels, expected) in label_sets.iter().zip(&upstream) {
         let p = policy_from_labels(
-            labels.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())),
+            labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str().unwrap())),
             &NamespacePolicy::privileged(),
         );
         let ours = json!({

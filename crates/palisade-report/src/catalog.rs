@@ -37,19 +37,29 @@ pub fn rule_markdown(rule: &Rule) -> String {
     let _ = writeln!(out, "| Area | `{}` ({}) |", m.area, m.area.title());
     let _ = writeln!(out, "| Severity | {} |", m.severity);
     if let Some((check, level)) = m.pss {
-        let _ = writeln!(out, "| Pod Security Admission check | `{check}` ({level}) |");
+        let _ = writeln!(
+            out,
+            "| Pod Security Admission check | `{check}` ({level}) |"
+        );
     }
     let _ = writeln!(out, "| Applies to | {} |\n", applies_to(rule));
     let _ = writeln!(out, "## Why it matters\n\n{}\n", m.rationale);
     let _ = writeln!(out, "## How to fix\n\n{}\n", m.remediation);
-    let _ = writeln!(out, "## Example\n\nReported:\n\n```yaml\n{}```\n", m.example_fail);
+    let _ = writeln!(
+        out,
+        "## Example\n\nReported:\n\n```yaml\n{}```\n",
+        m.example_fail
+    );
     let _ = writeln!(out, "Not reported:\n\n```yaml\n{}```\n", m.example_pass);
     let _ = writeln!(out, "## Controls\n");
     let controls = m.controls();
     if controls.is_empty() {
         let _ = writeln!(out, "None: {}\n", m.no_controls_reason.unwrap_or(""));
     } else {
-        let _ = writeln!(out, "| Framework | Control | Title | Relation |\n|---|---|---|---|");
+        let _ = writeln!(
+            out,
+            "| Framework | Control | Title | Relation |\n|---|---|---|---|"
+        );
         for c in &controls {
             let _ = writeln!(
                 out,
@@ -72,7 +82,9 @@ pub fn rule_markdown(rule: &Rule) -> String {
 
 /// docs/rules/README.md: every rule, grouped by checklist area.
 pub fn index_markdown(rules: &[&Rule]) -> String {
-    let mut out = String::from("# Rules\n\nEvery rule Palisade has, grouped by checklist area. `palisade explain <ID>` prints the same pages in the terminal.\n");
+    let mut out = String::from(
+        "# Rules\n\nEvery rule Palisade has, grouped by checklist area. `palisade explain <ID>` prints the same pages in the terminal.\n",
+    );
     for area in Area::ALL {
         let in_area: Vec<&&Rule> = rules.iter().filter(|r| r.meta.area == area).collect();
         if in_area.is_empty() {
@@ -82,7 +94,14 @@ pub fn index_markdown(rules: &[&Rule]) -> String {
         let _ = writeln!(out, "| ID | Name | Severity | Title |\n|---|---|---|---|");
         for r in in_area {
             let m = &r.meta;
-            let _ = writeln!(out, "| [{id}]({id}.md) | {} | {} | {} |", m.name, m.severity, m.title, id = m.id);
+            let _ = writeln!(
+                out,
+                "| [{id}]({id}.md) | {} | {} | {} |",
+                m.name,
+                m.severity,
+                m.title,
+                id = m.id
+            );
         }
     }
     let _ = writeln!(out, "\n{GENERATED}");
@@ -92,7 +111,11 @@ pub fn index_markdown(rules: &[&Rule]) -> String {
 /// Every generated documentation file: `(path under docs/rules, contents)`.
 pub fn generated_docs(rules: &[&Rule]) -> Vec<(String, String)> {
     let mut files = vec![("README.md".to_string(), index_markdown(rules))];
-    files.extend(rules.iter().map(|r| (format!("{}.md", r.meta.id), rule_markdown(r))));
+    files.extend(
+        rules
+            .iter()
+            .map(|r| (format!("{}.md", r.meta.id), rule_markdown(r))),
+    );
     files
 }
 

@@ -187,7 +187,14 @@ fn rule_data(rules: &[&Rule]) -> HashMap<&'static str, RuleData> {
                 .ok()
                 .and_then(|s| RawValue::from_string(s).ok())
                 .unwrap_or_else(|| RawValue::from_string("[]".into()).expect("valid JSON"));
-            (r.meta.id, RuleData { controls, controls_json, help_uri: rule_help_uri(r.meta.id) })
+            (
+                r.meta.id,
+                RuleData {
+                    controls,
+                    controls_json,
+                    help_uri: rule_help_uri(r.meta.id),
+                },
+            )
         })
         .collect()
 }
@@ -342,7 +349,11 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
     let head_json = to_json(&head, pretty, 0);
     let head_body = &head_json[..head_json.len() - 1]; // without the closing brace
     out.write_all(head_body.trim_ascii_end())?;
-    out.write_all(if pretty { b",\n  \"findings\": [" } else { b",\"findings\":[" })?;
+    out.write_all(if pretty {
+        b",\n  \"findings\": ["
+    } else {
+        b",\"findings\":["
+    })?;
     let mut first = true;
     for chunk in findings.iter().filter(|c| !c.is_empty()) {
         if !first {
@@ -357,10 +368,18 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
     out.write_all(b"]")?;
     let sep: &[u8] = if pretty { b",\n  " } else { b"," };
     out.write_all(sep)?;
-    out.write_all(if pretty { b"\"errors\": " } else { b"\"errors\":" })?;
+    out.write_all(if pretty {
+        b"\"errors\": "
+    } else {
+        b"\"errors\":"
+    })?;
     out.write_all(&to_json(&errors, pretty, 2))?;
     out.write_all(sep)?;
-    out.write_all(if pretty { b"\"warnings\": " } else { b"\"warnings\":" })?;
+    out.write_all(if pretty {
+        b"\"warnings\": "
+    } else {
+        b"\"warnings\":"
+    })?;
     out.write_all(&to_json(&warnings, pretty, 2))?;
     out.write_all(if pretty { b"\n}\n" } else { b"}\n" })
 }

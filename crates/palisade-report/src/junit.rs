@@ -16,10 +16,13 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = JunitReport::new(TOOL_NAME);
     let mut suites: Vec<TestSuite> = Vec::new();
     let suite_for = |suites: &mut Vec<TestSuite>, name: &str| -> usize {
-        suites.iter().position(|s| s.name.as_str() == name).unwrap_or_else(|| {
-            suites.push(TestSuite::new(name));
-            suites.len() - 1
-        })
+        suites
+            .iter()
+            .position(|s| s.name.as_str() == name)
+            .unwrap_or_else(|| {
+                suites.push(TestSuite::new(name));
+                suites.len() - 1
+            })
     };
     let mut by_object: HashMap<(&ObjectRef, Option<&str>), Vec<&Finding>> = HashMap::new();
     for f in &report.findings {
@@ -49,7 +52,13 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 if findings.len() == 1 { "" } else { "s" },
                 ids.join(", ")
             ));
-            status.set_type(findings.iter().map(|f| f.severity).max().map_or("", |s| s.as_str()));
+            status.set_type(
+                findings
+                    .iter()
+                    .map(|f| f.severity)
+                    .max()
+                    .map_or("", |s| s.as_str()),
+            );
             let description: Vec<String> = findings
                 .iter()
                 .map(|f| {

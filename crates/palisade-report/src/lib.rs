@@ -104,7 +104,12 @@ pub struct EmitOptions {
 }
 
 /// Writes `report` in `format`.
-pub fn emit(report: &Report, format: Format, options: EmitOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn emit(
+    report: &Report,
+    format: Format,
+    options: EmitOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Table => table::emit(report, options, out),
         Format::Json => json::emit(report, options.pretty, out),

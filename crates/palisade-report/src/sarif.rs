@@ -55,7 +55,11 @@ fn rule_descriptor(rule: &Rule) -> Value {
     let m = &rule.meta;
     let controls = m.controls();
     let mut tags = vec!["security".to_string(), m.area.as_str().to_string()];
-    tags.extend(controls.iter().map(|c| format!("{}:{}", c.framework.id(), c.id)));
+    tags.extend(
+        controls
+            .iter()
+            .map(|c| format!("{}:{}", c.framework.id(), c.id)),
+    );
     let mut properties = json!({
         "tags": tags,
         "precision": "very-high",
@@ -100,7 +104,12 @@ fn location(file: Option<&str>, line: u32, column: u32, object: &str, path: &str
 /// FNV-1a: a stable, dependency-free fingerprint of what the finding is about.
 fn fingerprint(f: &Finding) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [f.rule.id, &f.object.to_string(), &f.location.path.to_string(), &f.message] {
+    for part in [
+        f.rule.id,
+        &f.object.to_string(),
+        &f.location.path.to_string(),
+        &f.message,
+    ] {
         for b in part.bytes().chain(std::iter::once(0)) {
             hash ^= u64::from(b);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
@@ -129,7 +138,13 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut loc = location(r.location.file.as_deref(), r.location.pos.line, r.location.pos.column, &object, &r.location.path.to_string());
+                let mut loc = location(
+                    r.location.file.as_deref(),
+                    r.location.pos.line,
+                    r.location.pos.column,
+                    &object,
+                    &r.location.path.to_string(),
+                );
                 loc["id"] = json!(i + 1);
                 loc["message"] = json!({"text": r.message});
                 loc
@@ -142,7 +157,8 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         result["properties"]["pss_policy"] = json!(pss.policy.to_string());
     }
     if let Some(a) = &f.admission {
-        result["properties"]["admission"] = json!({"mode": a.mode, "namespace": a.namespace, "response": a.response});
+        result["properties"]["admission"] =
+            json!({"mode": a.mode, "namespace": a.namespace, "response": a.response});
     }
     result
 }
@@ -166,7 +182,8 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             });
             let mut physical = json!({"artifactLocation": {"uri": uri_of(&e.file)}});
             if let Some(pos) = e.pos {
-                physical["region"] = json!({"startLine": pos.line.max(1), "startColumn": pos.column.max(1)});
+                physical["region"] =
+                    json!({"startLine": pos.line.max(1), "startColumn": pos.column.max(1)});
             }
             n["locations"] = json!([{"physicalLocation": physical}]);
             n

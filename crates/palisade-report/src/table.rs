@@ -24,7 +24,9 @@ impl Paint {
 
     fn severity(&self, s: Severity) -> String {
         let style = match s {
-            Severity::Critical => Style::new().fg_color(Some(AnsiColor::Red.into())).effects(Effects::BOLD),
+            Severity::Critical => Style::new()
+                .fg_color(Some(AnsiColor::Red.into()))
+                .effects(Effects::BOLD),
             Severity::High => Style::new().fg_color(Some(AnsiColor::Red.into())),
             Severity::Medium => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
             Severity::Low => Style::new().fg_color(Some(AnsiColor::Cyan.into())),
@@ -42,20 +44,33 @@ impl Paint {
     }
 }
 
+/// An object's name and its findings.
+type ObjectGroup<'a> = (String, Vec<&'a Finding>);
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
 pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::Result<()> {
-    let p = Paint { color: options.color };
+    let p = Paint {
+        color: options.color,
+    };
     // Group by file (in input order of first appearance), then by object.
-    let mut files: Vec<(String, Vec<(String, Vec<&Finding>)>)> = Vec::new();
+    let mut files: Vec<(String, Vec<ObjectGroup<'_>>)> = Vec::new();
     for f in &report.findings {
-        let file = f.location.file.as_deref().unwrap_or("(cluster)").to_string();
-        let idx = files.iter().position(|(name, _)| *name == file).unwrap_or_else(|| {
-            files.push((file.clone(), Vec::new()));
-            files.len() - 1
-        });
+        let file = f
+            .location
+            .file
+            .as_deref()
+            .unwrap_or("(cluster)")
+            .to_string();
+        let idx = files
+            .iter()
+            .position(|(name, _)| *name == file)
+            .unwrap_or_else(|| {
+                files.push((file.clone(), Vec::new()));
+                files.len() - 1
+            });
         let objects = &mut files[idx].1;
         let object = f.object.to_string();
         match objects.iter_mut().find(|(o, _)| *o == object) {
@@ -81,7 +96,12 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
                     p.bold(f.rule.id),
                     f.message
                 )?;
-                writeln!(out, "    {:>7}  {}", "", p.dim(&format!("{} · {}", f.rule.name, f.location.path)))?;
+                writeln!(
+                    out,
+                    "    {:>7}  {}",
+                    "",
+                    p.dim(&format!("{} · {}", f.rule.name, f.location.path))
+                )?;
             }
         }
         writeln!(out)?;
@@ -89,14 +109,25 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
     if !report.errors.is_empty() {
         writeln!(out, "{}", p.bold("Input errors"))?;
         for e in &report.errors {
-            writeln!(out, "  {} {e}", p.paint(Style::new().fg_color(Some(AnsiColor::Red.into())), "error:"))?;
+            writeln!(
+                out,
+                "  {} {e}",
+                p.paint(Style::new().fg_color(Some(AnsiColor::Red.into())), "error:")
+            )?;
         }
         writeln!(out)?;
     }
     if !report.warnings.is_empty() {
         writeln!(out, "{}", p.bold("Input warnings"))?;
         for w in &report.warnings {
-            writeln!(out, "  {} {w}", p.paint(Style::new().fg_color(Some(AnsiColor::Yellow.into())), "warning:"))?;
+            writeln!(
+                out,
+                "  {} {w}",
+                p.paint(
+                    Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+                    "warning:"
+                )
+            )?;
         }
         writeln!(out)?;
     }
@@ -105,7 +136,12 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
     let by_severity: Vec<String> = Severity::ALL
         .iter()
         .rev()
-        .filter_map(|s| counts.get(s).filter(|n| **n > 0).map(|n| format!("{n} {s}")))
+        .filter_map(|s| {
+            counts
+                .get(s)
+                .filter(|n| **n > 0)
+                .map(|n| format!("{n} {s}"))
+        })
         .collect();
     let mut line = if summary.findings == 0 {
         "No findings".to_string()
@@ -119,7 +155,10 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         )
     };
     if summary.findings == 0 {
-        line.push_str(&format!(" in {}", plural(report.stats.objects, "object", "objects")));
+        line.push_str(&format!(
+            " in {}",
+            plural(report.stats.objects, "object", "objects")
+        ));
     }
     line.push_str(&format!(
         "; {}, {}",
@@ -127,10 +166,16 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         plural(report.stats.documents, "document", "documents")
     ));
     if report.stats.skipped_documents > 0 {
-        line.push_str(&format!(" ({} without apiVersion/kind skipped)", report.stats.skipped_documents));
+        line.push_str(&format!(
+            " ({} without apiVersion/kind skipped)",
+            report.stats.skipped_documents
+        ));
     }
     if !report.errors.is_empty() {
-        line.push_str(&format!("; {}", plural(report.errors.len(), "input error", "input errors")));
+        line.push_str(&format!(
+            "; {}",
+            plural(report.errors.len(), "input error", "input errors")
+        ));
     }
     line.push_str(&format!("; Pod Security policy {}", report.pss_policy));
     writeln!(out, "{}", p.bold(&line))

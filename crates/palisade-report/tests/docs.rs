@@ -12,11 +12,17 @@ fn docs_rules_are_current() {
             stale.push(name.clone());
         }
     }
-    for entry in std::fs::read_dir(&dir).expect("docs/rules exists").flatten() {
+    for entry in std::fs::read_dir(&dir)
+        .expect("docs/rules exists")
+        .flatten()
+    {
         let name = entry.file_name().to_string_lossy().to_string();
         if name.ends_with(".md") && !files.iter().any(|(n, _)| *n == name) {
             stale.push(format!("{name} (no such rule)"));
         }
     }
-    assert!(stale.is_empty(), "docs/rules is stale: {stale:?}; run `cargo run -p xtask -- docs`");
+    assert!(
+        stale.is_empty(),
+        "docs/rules is stale: {stale:?}; run `cargo run -p xtask -- docs`"
+    );
 }

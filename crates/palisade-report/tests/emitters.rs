@@ -66,7 +66,13 @@ fn canned_report() -> Report {
 }
 
 fn render(format: Format, color: bool) -> String {
-    render_with(format, EmitOptions { color, pretty: true })
+    render_with(
+        format,
+        EmitOptions {
+            color,
+            pretty: true,
+        },
+    )
 }
 
 fn render_with(format: Format, options: EmitOptions) -> String {
@@ -99,28 +105,51 @@ fn json_has_the_documented_fields() {
     let findings = v["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for f in findings {
-        for key in ["rule_id", "severity", "message", "object", "file", "line", "column", "path", "controls"] {
+        for key in [
+            "rule_id", "severity", "message", "object", "file", "line", "column", "path",
+            "controls",
+        ] {
             assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
         }
         for key in ["apiVersion", "kind", "namespace", "name"] {
             assert!(f["object"].get(key).is_some(), "object lacks {key}");
         }
-        assert!(f["controls"].as_array().unwrap().iter().all(|c| c["framework"].is_string() && c["id"].is_string()));
+        assert!(
+            f["controls"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["framework"].is_string() && c["id"].is_string())
+        );
     }
     let privileged = findings.iter().find(|f| f["rule_id"] == "PSS007").unwrap();
     assert_eq!(privileged["pss_check"], "privileged");
     assert_eq!(privileged["pss_level"], "baseline");
     assert_eq!(privileged["line"], 21);
-    assert_eq!(privileged["path"], "spec.template.spec.containers[0].securityContext.privileged");
+    assert_eq!(
+        privileged["path"],
+        "spec.template.spec.containers[0].securityContext.privileged"
+    );
     let rejected = findings.iter().find(|f| f["rule_id"] == "PSA001").unwrap();
     assert_eq!(rejected["admission"]["mode"], "enforces");
-    assert!(rejected["admission"]["response"].as_str().unwrap().contains("violates PodSecurity \"restricted:latest\""));
+    assert!(
+        rejected["admission"]["response"]
+            .as_str()
+            .unwrap()
+            .contains("violates PodSecurity \"restricted:latest\"")
+    );
     assert_eq!(v["summary"]["objects_scanned"], 3);
     assert_eq!(v["summary"]["errors"], 1);
     assert_eq!(v["errors"][0]["kind"], "syntax");
     snapshot("json", &text);
     // Compact output (for machines) holds the same document on one line.
-    let compact = render_with(Format::Json, EmitOptions { color: false, pretty: false });
+    let compact = render_with(
+        Format::Json,
+        EmitOptions {
+            color: false,
+            pretty: false,
+        },
+    );
     assert_eq!(compact.lines().count(), 1);
     assert_eq!(serde_json::from_str::<Value>(&compact).unwrap(), v);
 }
@@ -129,19 +158,38 @@ fn json_has_the_documented_fields() {
 fn sarif_validates_against_the_official_schema() {
     let text = render(Format::Sarif, false);
     let instance: Value = serde_json::from_str(&text).unwrap();
-    let schema: Value = serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
-    compiler.add_resource("sarif-schema-2.1.0.json", schema).unwrap();
-    let index = compiler.compile("sarif-schema-2.1.0.json", &mut schemas).unwrap();
+    compiler
+        .add_resource("sarif-schema-2.1.0.json", schema)
+        .unwrap();
+    let index = compiler
+        .compile("sarif-schema-2.1.0.json", &mut schemas)
+        .unwrap();
     if let Err(e) = schemas.validate(&instance, index) {
         panic!("SARIF does not validate: {e:#}");
     }
     let run = &instance["runs"][0];
-    assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), registry::all().len());
-    let result = run["results"].as_array().unwrap().iter().find(|r| r["ruleId"] == "PSS007").unwrap();
-    assert_eq!(result["locations"][0]["physicalLocation"]["region"]["startLine"], 21);
-    assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "manifests/app.yaml");
+    assert_eq!(
+        run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+        registry::all().len()
+    );
+    let result = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "PSS007")
+        .unwrap();
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        21
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "manifests/app.yaml"
+    );
     assert_eq!(run["invocations"][0]["executionSuccessful"], false);
     snapshot("sarif", &text);
 }
@@ -149,7 +197,8 @@ fn sarif_validates_against_the_official_schema() {
 #[test]
 fn sarif_schema_check_can_fail() {
     // Guard against a validator that accepts anything.
-    let schema: Value = serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.add_resource("s.json", schema).unwrap();
@@ -163,10 +212,16 @@ fn junit_parses_and_counts_objects() {
     let text = render(Format::Junit, false);
     let report = quick_junit::Report::deserialize_from_str(&text).unwrap();
     let suites = &report.test_suites;
-    let app = suites.iter().find(|s| s.name.as_str() == "manifests/app.yaml").unwrap();
+    let app = suites
+        .iter()
+        .find(|s| s.name.as_str() == "manifests/app.yaml")
+        .unwrap();
     assert_eq!(app.test_cases.len(), 3);
     assert_eq!(app.failures, 1);
-    let errors = suites.iter().find(|s| s.name.as_str() == "palisade input errors").unwrap();
+    let errors = suites
+        .iter()
+        .find(|s| s.name.as_str() == "palisade input errors")
+        .unwrap();
     assert_eq!(errors.errors, 1);
     snapshot("junit", &text);
 }

@@ -84,7 +84,12 @@ impl Sink {
 
     /// Reports `message` about `path` of `object` (the nearest existing parent is located
     /// when the field is absent).
-    pub fn report(&mut self, object: &Object, path: FieldPath, message: impl Into<String>) -> &mut Finding {
+    pub fn report(
+        &mut self,
+        object: &Object,
+        path: FieldPath,
+        message: impl Into<String>,
+    ) -> &mut Finding {
         let location = Location::of(object, path);
         self.findings.push(Finding {
             rule: self.rule,

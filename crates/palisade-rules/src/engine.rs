@@ -12,7 +12,11 @@ use crate::rule::{Check, Rule, Scope};
 /// inventory rules run once each. Findings come back in input order of their objects, then
 /// by position, rule and message (inventory rules' findings last, in the same order), so
 /// output is the same whatever the thread timing.
-pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Settings) -> Vec<Finding> {
+pub fn evaluate(
+    inventory: &Inventory,
+    rules: &[&'static Rule],
+    settings: &Settings,
+) -> Vec<Finding> {
     let object_rules: Vec<&'static Rule> = rules
         .iter()
         .copied()
@@ -46,17 +50,33 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
         .flat_map_iter(|rule| {
             let mut sink = Sink::new(&rule.meta);
             if let Check::Inventory(check) = rule.check {
-                check(&InventoryCtx { inventory, settings }, &mut sink);
+                check(
+                    &InventoryCtx {
+                        inventory,
+                        settings,
+                    },
+                    &mut sink,
+                );
             }
             sink.findings
         })
         .collect();
     let mut inventory_findings = inventory_findings;
-    inventory_findings.sort_by(|a, b| a.location.file.cmp(&b.location.file).then_with(|| order(a, b)));
+    inventory_findings.sort_by(|a, b| {
+        a.location
+            .file
+            .cmp(&b.location.file)
+            .then_with(|| order(a, b))
+    });
     findings.extend(inventory_findings);
     findings
 }
 
 fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
-    (a.location.pos, a.rule.id, &a.object, &a.message).cmp(&(b.location.pos, b.rule.id, &b.object, &b.message))
+    (a.location.pos, a.rule.id, &a.object, &a.message).cmp(&(
+        b.location.pos,
+        b.rule.id,
+        &b.object,
+        &b.message,
+    ))
 }

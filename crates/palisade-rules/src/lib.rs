@@ -17,7 +17,7 @@ pub mod registry;
 mod rule;
 mod rules;
 
-pub use context::{ObjectCtx, InventoryCtx, Settings, Sink};
+pub use context::{InventoryCtx, ObjectCtx, Settings, Sink};
 pub use engine::evaluate;
 pub use finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};

@@ -50,7 +50,9 @@ impl FromStr for Severity {
         Severity::ALL
             .into_iter()
             .find(|v| v.as_str() == s)
-            .ok_or_else(|| format!("unknown severity {s:?} (expected info, low, medium, high or critical)"))
+            .ok_or_else(|| {
+                format!("unknown severity {s:?} (expected info, low, medium, high or critical)")
+            })
     }
 }
 

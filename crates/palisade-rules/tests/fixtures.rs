@@ -45,8 +45,7 @@ struct Fixture {
 }
 
 fn read_fixture(path: &Path) -> Fixture {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let default = LevelVersion::new(palisade_pss::Level::Restricted, Version::Latest);
     let policies = split_documents(&text)
         .chunks
@@ -66,11 +65,25 @@ fn read_fixture(path: &Path) -> Fixture {
             }
         }
     }
-    let loaded = load_str(&path.file_name().unwrap().to_string_lossy(), &text, &Limits::default());
-    assert!(loaded.errors.is_empty(), "{}: {:?}", path.display(), loaded.errors);
+    let loaded = load_str(
+        &path.file_name().unwrap().to_string_lossy(),
+        &text,
+        &Limits::default(),
+    );
+    assert!(
+        loaded.errors.is_empty(),
+        "{}: {:?}",
+        path.display(),
+        loaded.errors
+    );
     let mut ids = BTreeSet::new();
     for o in &loaded.objects {
-        assert!(ids.insert(o.id.clone()), "{}: object {} appears twice; names must be unique", path.display(), o.id);
+        assert!(
+            ids.insert(o.id.clone()),
+            "{}: object {} appears twice; names must be unique",
+            path.display(),
+            o.id
+        );
     }
     Fixture {
         text,
@@ -128,10 +141,16 @@ fn render(findings: &[Finding]) -> String {
             f.message
         ));
         if let Some(pss) = &f.pss {
-            out.push_str(&format!("    pss: {} ({}) at {}\n", pss.check, pss.level, pss.policy));
+            out.push_str(&format!(
+                "    pss: {} ({}) at {}\n",
+                pss.check, pss.level, pss.policy
+            ));
         }
         for r in &f.related {
-            out.push_str(&format!("    related {}:{} {}\n", r.location.pos.line, r.location.pos.column, r.location.path));
+            out.push_str(&format!(
+                "    related {}:{} {}\n",
+                r.location.pos.line, r.location.pos.column, r.location.path
+            ));
         }
     }
     out
@@ -156,7 +175,13 @@ fn every_rule_has_a_fixture_with_failing_and_passing_cases() {
         let findings = run_rule(rule, &fixture);
         let docs_with_findings: BTreeSet<usize> = findings
             .iter()
-            .filter_map(|f| fixture.objects.iter().find(|o| o.id == f.object).map(document_of))
+            .filter_map(|f| {
+                fixture
+                    .objects
+                    .iter()
+                    .find(|o| o.id == f.object)
+                    .map(document_of)
+            })
             .collect();
         assert!(
             docs_with_findings.len() < fixture.policies.len(),
@@ -191,7 +216,12 @@ fn fixtures_match_expectations_and_snapshots() {
             let lines: Vec<&str> = fixture.text.lines().collect();
             let show = |set: &BTreeSet<(u32, String)>| {
                 set.iter()
-                    .map(|(l, id)| format!("  {l}: {id}  | {}", lines.get(*l as usize - 1).unwrap_or(&"")))
+                    .map(|(l, id)| {
+                        format!(
+                            "  {l}: {id}  | {}",
+                            lines.get(*l as usize - 1).unwrap_or(&"")
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             };
@@ -213,14 +243,21 @@ fn fixtures_match_expectations_and_snapshots() {
 
 #[test]
 fn pod_security_fixtures_agree_with_upstream_admission() {
-    let Some(bin) = palisade_testkit::oracle() else { return };
+    let Some(bin) = palisade_testkit::oracle() else {
+        return;
+    };
     let locator = Settings::default().locator;
     let mut requests = String::new();
     let mut ours = Vec::new();
-    for rule in registry::all().iter().filter(|r| r.meta.area.as_str() == "pod-security") {
+    for rule in registry::all()
+        .iter()
+        .filter(|r| r.meta.area.as_str() == "pod-security")
+    {
         let fixture = read_fixture(&fixture_path(rule));
         for object in &fixture.objects {
-            let Some(template) = locator.pod_template(object) else { continue };
+            let Some(template) = locator.pod_template(object) else {
+                continue;
+            };
             let policy = fixture.policies[document_of(object)];
             let pod = json!({
                 "metadata": template.metadata.map(|m| m.to_json()).unwrap_or(json!({})),
@@ -232,7 +269,10 @@ fn pod_security_fixtures_agree_with_upstream_admission() {
                 .into_iter()
                 .map(|f| json!({"reason": f.reason, "detail": f.detail}))
                 .collect();
-            ours.push((format!("{} {} at {policy}", rule.meta.id, object.id), results));
+            ours.push((
+                format!("{} {} at {policy}", rule.meta.id, object.id),
+                results,
+            ));
         }
     }
     let upstream = palisade_testkit::run_oracle(&bin, "psa", &requests);

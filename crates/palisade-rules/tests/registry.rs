@@ -9,7 +9,11 @@ use palisade_rules::{Rule, Settings, evaluate, registry};
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
-        && s.split('-').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
+        && s.split('-').all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 #[test]
@@ -19,17 +23,36 @@ fn ids_and_names_are_unique_and_well_formed() {
     for rule in registry::all() {
         let m = &rule.meta;
         assert!(
-            m.id.len() == 6 && m.id[..3].bytes().all(|b| b.is_ascii_uppercase()) && m.id[3..].bytes().all(|b| b.is_ascii_digit()),
+            m.id.len() == 6
+                && m.id[..3].bytes().all(|b| b.is_ascii_uppercase())
+                && m.id[3..].bytes().all(|b| b.is_ascii_digit()),
             "{}: IDs are three capitals and three digits",
             m.id
         );
         assert!(ids.insert(m.id), "duplicate ID {}", m.id);
         assert!(names.insert(m.name), "duplicate name {}", m.name);
-        assert!(is_kebab(m.name), "{}: name {:?} is not kebab-case", m.id, m.name);
-        assert!(!m.name.starts_with("no-") && !m.name.starts_with("disallow"), "{}: name the bad pattern, not the fix", m.id);
-        assert!(!m.title.is_empty() && !m.title.ends_with('.'), "{}: title", m.id);
+        assert!(
+            is_kebab(m.name),
+            "{}: name {:?} is not kebab-case",
+            m.id,
+            m.name
+        );
+        assert!(
+            !m.name.starts_with("no-") && !m.name.starts_with("disallow"),
+            "{}: name the bad pattern, not the fix",
+            m.id
+        );
+        assert!(
+            !m.title.is_empty() && !m.title.ends_with('.'),
+            "{}: title",
+            m.id
+        );
         assert!(m.rationale.len() > 80, "{}: rationale too thin", m.id);
-        assert!(m.remediation.ends_with('.'), "{}: remediation is a sentence ending with a period", m.id);
+        assert!(
+            m.remediation.ends_with('.'),
+            "{}: remediation is a sentence ending with a period",
+            m.id
+        );
         assert!(!m.references.is_empty(), "{}: references", m.id);
     }
 }
@@ -41,12 +64,24 @@ fn every_rule_maps_to_known_controls_or_says_why_not() {
     for rule in registry::all() {
         let m = &rule.meta;
         for group in m.evidence {
-            assert!(catalogue.evidence(group).is_some(), "{}: unknown evidence group {group}", m.id);
+            assert!(
+                catalogue.evidence(group).is_some(),
+                "{}: unknown evidence group {group}",
+                m.id
+            );
         }
         if m.evidence.is_empty() {
-            assert!(m.no_controls_reason.is_some_and(|r| !r.is_empty()), "{}: no controls and no reason", m.id);
+            assert!(
+                m.no_controls_reason.is_some_and(|r| !r.is_empty()),
+                "{}: no controls and no reason",
+                m.id
+            );
         } else {
-            assert!(!m.controls().is_empty(), "{}: evidence groups map to no controls", m.id);
+            assert!(
+                !m.controls().is_empty(),
+                "{}: evidence groups map to no controls",
+                m.id
+            );
         }
     }
 }
@@ -78,8 +113,17 @@ fn example_settings(rule: &Rule) -> Settings {
 
 fn findings_of(rule: &'static Rule, yaml: &str) -> usize {
     let loaded = load_str("example.yaml", yaml, &Limits::default());
-    assert!(loaded.errors.is_empty(), "{}: example does not parse: {:?}", rule.meta.id, loaded.errors);
-    assert!(!loaded.objects.is_empty(), "{}: example has no objects", rule.meta.id);
+    assert!(
+        loaded.errors.is_empty(),
+        "{}: example does not parse: {:?}",
+        rule.meta.id,
+        loaded.errors
+    );
+    assert!(
+        !loaded.objects.is_empty(),
+        "{}: example has no objects",
+        rule.meta.id
+    );
     let inventory = Inventory::new(loaded.objects);
     evaluate(&inventory, &[rule], &example_settings(rule)).len()
 }
@@ -87,18 +131,34 @@ fn findings_of(rule: &'static Rule, yaml: &str) -> usize {
 #[test]
 fn examples_behave_as_documented() {
     for rule in registry::all() {
-        assert!(findings_of(rule, rule.meta.example_fail) > 0, "{}: the failing example reports nothing", rule.meta.id);
-        assert_eq!(findings_of(rule, rule.meta.example_pass), 0, "{}: the passing example reports", rule.meta.id);
+        assert!(
+            findings_of(rule, rule.meta.example_fail) > 0,
+            "{}: the failing example reports nothing",
+            rule.meta.id
+        );
+        assert_eq!(
+            findings_of(rule, rule.meta.example_pass),
+            0,
+            "{}: the passing example reports",
+            rule.meta.id
+        );
     }
 }
 
 #[test]
 fn select_understands_ids_names_and_areas() {
     let by_area = registry::select(&["pod-security".into()]).unwrap();
-    let expected = registry::all().iter().filter(|r| r.meta.area.as_str() == "pod-security").count();
+    let expected = registry::all()
+        .iter()
+        .filter(|r| r.meta.area.as_str() == "pod-security")
+        .count();
     assert_eq!(by_area.len(), expected);
     assert!(expected >= 23);
-    let two = registry::select(&["PSS007".into(), "host-namespaces".into(), "pss007".into()]).unwrap();
-    assert_eq!(two.iter().map(|r| r.meta.id).collect::<Vec<_>>(), ["PSS003", "PSS007"]);
+    let two =
+        registry::select(&["PSS007".into(), "host-namespaces".into(), "pss007".into()]).unwrap();
+    assert_eq!(
+        two.iter().map(|r| r.meta.id).collect::<Vec<_>>(),
+        ["PSS003", "PSS007"]
+    );
     assert_eq!(registry::select(&["nope".into()]).unwrap_err(), ["nope"]);
 }

@@ -10,7 +10,9 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut fields = Vec::new();
     for c in pod.containers() {
-        if container_sc_field(&c, "allowPrivilegeEscalation").and_then(|n| n.as_bool()) != Some(false) {
+        if container_sc_field(&c, "allowPrivilegeEscalation").and_then(|n| n.as_bool())
+            != Some(false)
+        {
             names.push(c.name());
             fields.push(
                 pod.container_path(&c)

@@ -27,7 +27,10 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut setters = Vec::new();
     let mut bad_values = BTreeSet::new();
     let mut fields = Vec::new();
-    if let Some(profile) = pod.pod_security_context().and_then(|sc| sc.get("appArmorProfile")) {
+    if let Some(profile) = pod
+        .pod_security_context()
+        .and_then(|sc| sc.get("appArmorProfile"))
+    {
         let t = profile_type(profile);
         if !allowed_type(t) {
             setters.push("pod".to_string());

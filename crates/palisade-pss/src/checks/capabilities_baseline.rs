@@ -31,7 +31,12 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
             continue;
         };
         let mut valid = true;
-        for (i, cap) in capabilities.get("add").into_iter().flat_map(|a| a.items()).enumerate() {
+        for (i, cap) in capabilities
+            .get("add")
+            .into_iter()
+            .flat_map(|a| a.items())
+            .enumerate()
+        {
             let Some(cap) = cap.as_str() else { continue };
             if !ALLOWED.contains(&cap) {
                 if valid {

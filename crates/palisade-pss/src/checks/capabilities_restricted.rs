@@ -65,5 +65,9 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     if details.is_empty() {
         return None;
     }
-    Some(Forbidden::new("unrestricted capabilities", details.join("; "), fields))
+    Some(Forbidden::new(
+        "unrestricted capabilities",
+        details.join("; "),
+        fields,
+    ))
 }

@@ -8,7 +8,11 @@ use crate::pod::PodView;
 pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut fields = Vec::new();
-    let volumes = pod.spec().get("volumes").into_iter().flat_map(|v| v.items());
+    let volumes = pod
+        .spec()
+        .get("volumes")
+        .into_iter()
+        .flat_map(|v| v.items());
     for (i, volume) in volumes.enumerate() {
         if volume.get("hostPath").is_some() {
             names.push(volume.str_at("name").unwrap_or(""));
@@ -20,7 +24,11 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     }
     Some(Forbidden::new(
         "hostPath volumes",
-        format!("{} {}", pluralize("volume", "volumes", names.len()), join_quote(&names)),
+        format!(
+            "{} {}",
+            pluralize("volume", "volumes", names.len()),
+            join_quote(&names)
+        ),
         fields,
     ))
 }

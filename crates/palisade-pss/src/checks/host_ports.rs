@@ -13,7 +13,13 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut fields = Vec::new();
     for c in pod.containers() {
         let mut valid = true;
-        for (j, port) in c.node.get("ports").into_iter().flat_map(|p| p.items()).enumerate() {
+        for (j, port) in c
+            .node
+            .get("ports")
+            .into_iter()
+            .flat_map(|p| p.items())
+            .enumerate()
+        {
             let host_port = port.get("hostPort").and_then(|n| n.as_i64()).unwrap_or(0);
             if host_port != 0 {
                 if valid {

@@ -14,10 +14,12 @@ const HANDLERS: [&str; 2] = ["postStart", "preStop"];
 
 /// Non-empty `httpGet.host` / `tcpSocket.host` of a probe or handler, with their field names.
 fn bad_hosts(handler: Node<'_>) -> impl Iterator<Item = (&'static str, &str)> {
-    ["httpGet", "tcpSocket"].into_iter().filter_map(move |kind| {
-        let host = handler.get(kind)?.str_at("host")?;
-        (!host.is_empty()).then_some((kind, host))
-    })
+    ["httpGet", "tcpSocket"]
+        .into_iter()
+        .filter_map(move |kind| {
+            let host = handler.get(kind)?.str_at("host")?;
+            (!host.is_empty()).then_some((kind, host))
+        })
 }
 
 pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
@@ -60,7 +62,11 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
             pluralize("container", "containers", names.len()),
             join_quote(&names),
             pluralize("uses", "use", names.len()),
-            pluralize("probe or lifecycle host", "probe or lifecycle hosts", hosts.len()),
+            pluralize(
+                "probe or lifecycle host",
+                "probe or lifecycle hosts",
+                hosts.len()
+            ),
             join_quote(&hosts)
         ),
         fields,

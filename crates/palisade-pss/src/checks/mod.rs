@@ -69,10 +69,7 @@ impl CheckId {
     }
 
     pub fn info(self) -> &'static CheckInfo {
-        CHECKS
-            .iter()
-            .find(|c| c.id == self)
-            .unwrap_or(&CHECKS[0])
+        CHECKS.iter().find(|c| c.id == self).unwrap_or(&CHECKS[0])
     }
 }
 
@@ -116,24 +113,72 @@ use Level::{Baseline as B, Restricted as R};
 
 static CHECKS: [CheckInfo; 19] = [
     info(C::AppArmorProfile, "appArmorProfile", B, &[0], &[]),
-    info(C::CapabilitiesBaseline, "capabilities_baseline", B, &[0], &[]),
+    info(
+        C::CapabilitiesBaseline,
+        "capabilities_baseline",
+        B,
+        &[0],
+        &[],
+    ),
     info(C::HostNamespaces, "hostNamespaces", B, &[0], &[]),
     info(C::HostPathVolumes, "hostPathVolumes", B, &[0], &[]),
     info(C::HostPorts, "hostPorts", B, &[0], &[]),
-    info(C::HostProbesAndHostLifecycle, "hostProbesAndHostLifecycle", B, &[34], &[]),
+    info(
+        C::HostProbesAndHostLifecycle,
+        "hostProbesAndHostLifecycle",
+        B,
+        &[34],
+        &[],
+    ),
     info(C::Privileged, "privileged", B, &[0], &[]),
     info(C::ProcMount, "procMount", B, &[0, 35], &[]),
     info(C::SeLinuxOptions, "seLinuxOptions", B, &[0, 31], &[]),
-    info(C::SeccompProfileBaseline, "seccompProfile_baseline", B, &[0, 19], &[]),
+    info(
+        C::SeccompProfileBaseline,
+        "seccompProfile_baseline",
+        B,
+        &[0, 19],
+        &[],
+    ),
     info(C::Sysctls, "sysctls", B, &[0, 27, 29, 32, 37], &[]),
     info(C::WindowsHostProcess, "windowsHostProcess", B, &[0], &[]),
-    info(C::AllowPrivilegeEscalation, "allowPrivilegeEscalation", R, &[8, 25], &[]),
-    info(C::CapabilitiesRestricted, "capabilities_restricted", R, &[22, 25], &[C::CapabilitiesBaseline]),
-    info(C::ProcMountRestricted, "procMount_restricted", R, &[35], &[C::ProcMount]),
-    info(C::RestrictedVolumes, "restrictedVolumes", R, &[0], &[C::HostPathVolumes]),
+    info(
+        C::AllowPrivilegeEscalation,
+        "allowPrivilegeEscalation",
+        R,
+        &[8, 25],
+        &[],
+    ),
+    info(
+        C::CapabilitiesRestricted,
+        "capabilities_restricted",
+        R,
+        &[22, 25],
+        &[C::CapabilitiesBaseline],
+    ),
+    info(
+        C::ProcMountRestricted,
+        "procMount_restricted",
+        R,
+        &[35],
+        &[C::ProcMount],
+    ),
+    info(
+        C::RestrictedVolumes,
+        "restrictedVolumes",
+        R,
+        &[0],
+        &[C::HostPathVolumes],
+    ),
     info(C::RunAsNonRoot, "runAsNonRoot", R, &[0, 35], &[]),
     info(C::RunAsUser, "runAsUser", R, &[23, 35], &[]),
-    info(C::SeccompProfileRestricted, "seccompProfile_restricted", R, &[19, 25], &[C::SeccompProfileBaseline]),
+    info(
+        C::SeccompProfileRestricted,
+        "seccompProfile_restricted",
+        R,
+        &[19, 25],
+        &[C::SeccompProfileBaseline],
+    ),
 ];
 
 /// Every check upstream registers.
@@ -168,9 +213,16 @@ impl Forbidden {
     }
 }
 
+/// Active checks with their revision, in evaluation order.
+type CheckSet = Vec<(CheckId, u32)>;
+
 /// The checks that run at each (level, minor) pair, computed once.
-static EFFECTIVE: LazyLock<[Vec<Vec<(CheckId, u32)>>; 2]> = LazyLock::new(|| {
-    let table = |level| (0..=MAX_MINOR).map(|m| compute_effective(level, m)).collect();
+static EFFECTIVE: LazyLock<[Vec<CheckSet>; 2]> = LazyLock::new(|| {
+    let table = |level| {
+        (0..=MAX_MINOR)
+            .map(|m| compute_effective(level, m))
+            .collect()
+    };
     [table(Level::Baseline), table(Level::Restricted)]
 });
 
@@ -304,9 +356,18 @@ mod tests {
         assert_eq!(
             ids(Level::Restricted, 0),
             [
-                "appArmorProfile@0", "capabilities_baseline@0", "hostNamespaces@0", "hostPorts@0",
-                "privileged@0", "procMount@0", "seLinuxOptions@0", "seccompProfile_baseline@0",
-                "sysctls@0", "windowsHostProcess@0", "restrictedVolumes@0", "runAsNonRoot@0"
+                "appArmorProfile@0",
+                "capabilities_baseline@0",
+                "hostNamespaces@0",
+                "hostPorts@0",
+                "privileged@0",
+                "procMount@0",
+                "seLinuxOptions@0",
+                "seccompProfile_baseline@0",
+                "sysctls@0",
+                "windowsHostProcess@0",
+                "restrictedVolumes@0",
+                "runAsNonRoot@0"
             ]
         );
         let r22 = ids(Level::Restricted, 22);
@@ -316,7 +377,11 @@ mod tests {
         let r35 = ids(Level::Restricted, 35);
         assert!(r35.contains(&"procMount_restricted@35".to_string()));
         assert!(!r35.iter().any(|c| c.starts_with("procMount@")));
-        assert!(ids(Level::Baseline, 33).iter().all(|c| !c.starts_with("hostProbes")));
+        assert!(
+            ids(Level::Baseline, 33)
+                .iter()
+                .all(|c| !c.starts_with("hostProbes"))
+        );
         assert!(ids(Level::Baseline, 34).contains(&"hostProbesAndHostLifecycle@34".to_string()));
         assert!(ids(Level::Baseline, 99).contains(&"sysctls@37".to_string()));
         assert!(effective_checks(LevelVersion::new(Level::Privileged, Version::Latest)).is_empty());

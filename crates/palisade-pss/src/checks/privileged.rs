@@ -9,7 +9,11 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     for c in pod.containers() {
         if container_sc_field(&c, "privileged").and_then(|n| n.as_bool()) == Some(true) {
             names.push(c.name());
-            fields.push(pod.container_path(&c).key("securityContext").key("privileged"));
+            fields.push(
+                pod.container_path(&c)
+                    .key("securityContext")
+                    .key("privileged"),
+            );
         }
     }
     if names.is_empty() {

@@ -25,7 +25,11 @@ pub(crate) fn check_restricted(pod: &PodView<'_>) -> Option<Forbidden> {
         if proc_mount != "Default" {
             names.push(c.name());
             values.insert(proc_mount);
-            fields.push(pod.container_path(&c).key("securityContext").key("procMount"));
+            fields.push(
+                pod.container_path(&c)
+                    .key("securityContext")
+                    .key("procMount"),
+            );
         }
     }
     if names.is_empty() {

@@ -48,7 +48,11 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut types = BTreeSet::new();
     let mut fields = Vec::new();
-    let volumes = pod.spec().get("volumes").into_iter().flat_map(|v| v.items());
+    let volumes = pod
+        .spec()
+        .get("volumes")
+        .into_iter()
+        .flat_map(|v| v.items());
     for (i, volume) in volumes.enumerate() {
         if ALLOWED.iter().any(|s| volume.get(s).is_some()) {
             continue;
@@ -77,7 +81,11 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
             pluralize("volume", "volumes", names.len()),
             join_quote(&names),
             pluralize("uses", "use", names.len()),
-            pluralize("restricted volume type", "restricted volume types", types.len()),
+            pluralize(
+                "restricted volume type",
+                "restricted volume types",
+                types.len()
+            ),
             join_quote(&types)
         ),
         fields,

@@ -19,7 +19,11 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut explicit_fields = Vec::new();
     let mut implicit = Vec::new();
     let mut implicit_fields = Vec::new();
-    let path = |c: &Container<'_>| pod.container_path(c).key("securityContext").key("runAsNonRoot");
+    let path = |c: &Container<'_>| {
+        pod.container_path(c)
+            .key("securityContext")
+            .key("runAsNonRoot")
+    };
     for c in pod.containers() {
         match container_sc_field(&c, "runAsNonRoot").and_then(|n| n.as_bool()) {
             Some(false) => {

@@ -20,7 +20,11 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     for c in pod.containers() {
         if container_sc_field(&c, "runAsUser").and_then(|n| n.as_i64()) == Some(0) {
             names.push(c.name());
-            fields.push(pod.container_path(&c).key("securityContext").key("runAsUser"));
+            fields.push(
+                pod.container_path(&c)
+                    .key("securityContext")
+                    .key("runAsUser"),
+            );
         }
     }
     if !pod_bad && names.is_empty() {

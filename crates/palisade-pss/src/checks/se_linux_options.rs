@@ -22,8 +22,10 @@ impl<'a> Findings<'a> {
     fn valid(&mut self, opts: Node<'a>, rev: u32) -> bool {
         let mut valid = true;
         let t = opts.str_at("type").unwrap_or("");
-        let allowed = matches!(t, "" | "container_t" | "container_init_t" | "container_kvm_t")
-            || (rev >= 31 && t == "container_engine_t");
+        let allowed = matches!(
+            t,
+            "" | "container_t" | "container_init_t" | "container_kvm_t"
+        ) || (rev >= 31 && t == "container_engine_t");
         if !allowed {
             valid = false;
             self.bad_types.insert(t);
@@ -44,19 +46,25 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut found = Findings::default();
     let mut fields = Vec::new();
     let mut pod_bad = false;
-    if let Some(opts) = pod.pod_security_context().and_then(|sc| sc.get("seLinuxOptions")) {
-        if !found.valid(opts, rev) {
-            pod_bad = true;
-            fields.push(pod.spec_path().key("securityContext").key("seLinuxOptions"));
-        }
+    if let Some(opts) = pod
+        .pod_security_context()
+        .and_then(|sc| sc.get("seLinuxOptions"))
+        && !found.valid(opts, rev)
+    {
+        pod_bad = true;
+        fields.push(pod.spec_path().key("securityContext").key("seLinuxOptions"));
     }
     let mut names = Vec::new();
     for c in pod.containers() {
-        if let Some(opts) = container_sc_field(&c, "seLinuxOptions") {
-            if !found.valid(opts, rev) {
-                names.push(c.name());
-                fields.push(pod.container_path(&c).key("securityContext").key("seLinuxOptions"));
-            }
+        if let Some(opts) = container_sc_field(&c, "seLinuxOptions")
+            && !found.valid(opts, rev)
+        {
+            names.push(c.name());
+            fields.push(
+                pod.container_path(&c)
+                    .key("securityContext")
+                    .key("seLinuxOptions"),
+            );
         }
     }
     if !pod_bad && names.is_empty() {

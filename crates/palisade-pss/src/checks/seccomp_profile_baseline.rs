@@ -37,11 +37,11 @@ fn check_annotations(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut forbidden = BTreeSet::new();
     let mut fields = Vec::new();
     let mut inspect = |key: String| {
-        if let Some(value) = pod.annotation(&key) {
-            if !valid_annotation(value) {
-                forbidden.insert(format!("{key}={}", go_quote(value)));
-                fields.push(pod.annotation_path(&key));
-            }
+        if let Some(value) = pod.annotation(&key)
+            && !valid_annotation(value)
+        {
+            forbidden.insert(format!("{key}={}", go_quote(value)));
+            fields.push(pod.annotation_path(&key));
         }
     };
     inspect(POD_ANNOTATION.to_string());
@@ -67,7 +67,10 @@ fn check_fields(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut bad_values = BTreeSet::new();
     let mut fields = Vec::new();
     let mut pod_bad = false;
-    if let Some(profile) = pod.pod_security_context().and_then(|sc| sc.get("seccompProfile")) {
+    if let Some(profile) = pod
+        .pod_security_context()
+        .and_then(|sc| sc.get("seccompProfile"))
+    {
         let t = profile_type(profile);
         if !valid_type(t) {
             pod_bad = true;

@@ -18,7 +18,10 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut explicit_fields = Vec::new();
     let mut pod_bad = false;
     let mut pod_set = false;
-    if let Some(profile) = pod.pod_security_context().and_then(|sc| sc.get("seccompProfile")) {
+    if let Some(profile) = pod
+        .pod_security_context()
+        .and_then(|sc| sc.get("seccompProfile"))
+    {
         let t = profile_type(profile);
         if valid_type(t) {
             pod_set = true;
@@ -36,7 +39,11 @@ pub(crate) fn check(pod: &PodView<'_>, rev: u32) -> Option<Forbidden> {
     let mut explicit = Vec::new();
     let mut implicit = Vec::new();
     let mut implicit_fields = Vec::new();
-    let path = |c: &Container<'_>| pod.container_path(c).key("securityContext").key("seccompProfile");
+    let path = |c: &Container<'_>| {
+        pod.container_path(c)
+            .key("securityContext")
+            .key("seccompProfile")
+    };
     for c in pod.containers() {
         match container_sc_field(&c, "seccompProfile") {
             Some(profile) => {

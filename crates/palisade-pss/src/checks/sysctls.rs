@@ -19,7 +19,10 @@ const V1_29: [&str; 4] = [
     "net.ipv4.tcp_keepalive_probes",
 ];
 const V1_32: [&str; 2] = ["net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"];
-const V1_37: [&str; 2] = ["net.ipv4.tcp_slow_start_after_idle", "net.ipv4.tcp_notsent_lowat"];
+const V1_37: [&str; 2] = [
+    "net.ipv4.tcp_slow_start_after_idle",
+    "net.ipv4.tcp_notsent_lowat",
+];
 
 fn allowed(name: &str, rev: u32) -> bool {
     V1_0.contains(&name)

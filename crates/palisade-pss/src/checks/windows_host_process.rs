@@ -23,7 +23,10 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
             );
         }
     }
-    let pod_bad = host_process(pod.pod_security_context().and_then(|sc| sc.get("windowsOptions")));
+    let pod_bad = host_process(
+        pod.pod_security_context()
+            .and_then(|sc| sc.get("windowsOptions")),
+    );
     if pod_bad {
         fields.insert(
             0,

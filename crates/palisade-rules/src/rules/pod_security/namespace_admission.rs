@@ -177,14 +177,21 @@ fn report_failures(
     let Some(first) = failures.first() else {
         return;
     };
-    let message = format!("{lead} (namespace {namespace:?} {mode} {lv}): {}", detailed(&failures));
+    let message = format!(
+        "{lead} (namespace {namespace:?} {mode} {lv}): {}",
+        detailed(&failures)
+    );
     let pss = PssFinding {
         check: first.check,
         level: first.check.info().level,
         policy: lv,
     };
-    let mut fields = failures.iter().flat_map(|f| f.fields.iter().map(move |p| (f, p)));
-    let primary = fields.next().map_or_else(|| pod.spec_path(), |(_, p)| p.clone());
+    let mut fields = failures
+        .iter()
+        .flat_map(|f| f.fields.iter().map(move |p| (f, p)));
+    let primary = fields
+        .next()
+        .map_or_else(|| pod.spec_path(), |(_, p)| p.clone());
     let finding = sink.report(ctx.object, primary, message);
     for (failure, path) in fields {
         finding.with_related(ctx.object, [path.clone()], failure.reason.clone());
@@ -197,7 +204,11 @@ fn report_failures(
 }
 
 fn detailed(failures: &[CheckFailure]) -> String {
-    aggregate_detail(failures.iter().map(|f| (f.reason.as_str(), f.detail.as_str())))
+    aggregate_detail(
+        failures
+            .iter()
+            .map(|f| (f.reason.as_str(), f.detail.as_str())),
+    )
 }
 
 fn is_pod(object: &Object) -> bool {
@@ -236,7 +247,17 @@ fn check_enforce(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
             format!("pods created from this template would be forbidden: {violation}"),
         )
     };
-    report_failures(ctx, sink, pod, lv, failures, "enforces", &ns.id.name, lead, response);
+    report_failures(
+        ctx,
+        sink,
+        pod,
+        lv,
+        failures,
+        "enforces",
+        &ns.id.name,
+        lead,
+        response,
+    );
 }
 
 fn check_warn(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
@@ -255,7 +276,10 @@ fn check_warn(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     if failures.is_empty() {
         return;
     }
-    let response = format!("would violate PodSecurity \"{lv}\": {}", detailed(&failures));
+    let response = format!(
+        "would violate PodSecurity \"{lv}\": {}",
+        detailed(&failures)
+    );
     report_failures(
         ctx,
         sink,
@@ -281,7 +305,10 @@ fn check_audit(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     if failures.is_empty() {
         return;
     }
-    let response = format!("would violate PodSecurity \"{lv}\": {}", detailed(&failures));
+    let response = format!(
+        "would violate PodSecurity \"{lv}\": {}",
+        detailed(&failures)
+    );
     report_failures(
         ctx,
         sink,
