@@ -131,7 +131,7 @@ fn json_has_the_documented_fields() {
         "spec.template.spec.containers[0].securityContext.privileged"
     );
     let rejected = findings.iter().find(|f| f["rule_id"] == "PSA001").unwrap();
-    assert_eq!(rejected["admission"]["mode"], "enforces");
+    assert_eq!(rejected["admission"]["mode"], "enforce");
     assert!(
         rejected["admission"]["response"]
             .as_str()

@@ -177,8 +177,13 @@ fn report_failures(
     let Some(first) = failures.first() else {
         return;
     };
+    let verb = match mode {
+        "enforce" => "enforces",
+        "warn" => "warns at",
+        _ => "audits at",
+    };
     let message = format!(
-        "{lead} (namespace {namespace:?} {mode} {lv}): {}",
+        "{lead} (namespace {namespace:?} {verb} {lv}): {}",
         detailed(&failures)
     );
     let pss = PssFinding {
@@ -253,7 +258,7 @@ fn check_enforce(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         pod,
         lv,
         failures,
-        "enforces",
+        "enforce",
         &ns.id.name,
         lead,
         response,
@@ -286,7 +291,7 @@ fn check_warn(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         pod,
         lv,
         failures,
-        "warns at",
+        "warn",
         &ns.id.name,
         "Pod Security Admission would warn",
         response,
@@ -315,7 +320,7 @@ fn check_audit(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         pod,
         lv,
         failures,
-        "audits at",
+        "audit",
         &ns.id.name,
         "Pod Security Admission would record an audit violation",
         response,
