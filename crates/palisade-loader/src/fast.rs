@@ -367,7 +367,8 @@ impl<'t> Fast<'t> {
                     }
                     _ => {
                         self.count(depth + 1)?;
-                        let pos = self.pos(idx, line, dash + 1);
+                        // The general parser places an empty item at the end of its line.
+                        let pos = self.pos(idx, line, line.end);
                         self.b.scalar(Scalar::Null, pos)
                     }
                 }
@@ -435,7 +436,20 @@ impl<'t> Fast<'t> {
         }
         if matches!(
             first,
-            b'[' | b'{' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?'
+            b'[' | b']'
+                | b'{'
+                | b'}'
+                | b','
+                | b'#'
+                | b'&'
+                | b'*'
+                | b'!'
+                | b'|'
+                | b'>'
+                | b'%'
+                | b'@'
+                | b'`'
+                | b'?'
         ) {
             return Ok(None);
         }
@@ -496,9 +510,10 @@ impl<'t> Fast<'t> {
         if first == b'[' || first == b'{' {
             let s = &self.text[start..line.end];
             let (node, used) = self.flow(idx, line, start, s, depth)?;
-            let rest = &s[used..];
-            let rest = rest.trim_start_matches(' ');
-            if !(rest.is_empty() || rest.starts_with('#')) {
+            let after = &s[used..];
+            let rest = after.trim_start_matches(' ');
+            // Only a comment may follow, and a comment needs white space before it.
+            if !(rest.is_empty() || (rest.starts_with('#') && rest.len() < after.len())) {
                 return Err(Bail);
             }
             return Ok((node, used));
