@@ -129,6 +129,14 @@ fn hostile_input_fails_cleanly() {
 #[test]
 fn missing_paths_and_bad_flags_exit_2() {
     palisade().args(["scan", "no/such/dir"]).assert().code(2);
+    let empty = tempdir("empty");
+    std::fs::write(empty.join("notes.txt"), "not a manifest").unwrap();
+    palisade()
+        .args(["scan"])
+        .arg(&empty)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("no .yaml, .yml or .json files"));
     palisade()
         .args(["scan", "--pss-version", "1.30", "-"])
         .write_stdin(CLEAN_POD)

@@ -43,7 +43,15 @@ pub fn discover(inputs: &[String]) -> (Vec<InputFile>, Vec<LoadError>) {
         }
         let path = Path::new(input);
         if path.is_dir() {
+            let before = files.len();
             walk(path, &mut files, &mut errors);
+            // A CI gate pointed at the wrong folder must not pass for having read nothing.
+            if files.len() == before {
+                errors.push(io_error(
+                    input,
+                    "no .yaml, .yml or .json files in this folder".into(),
+                ));
+            }
         } else if path.exists() {
             files.push(InputFile::Path(path.to_path_buf()));
         } else if input.contains(['*', '?', '[']) {
