@@ -269,6 +269,12 @@ impl DocumentBuilder {
     }
 }
 
+/// Byte equality for short slices (keys), without a call into `memcmp`.
+#[inline]
+fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
 fn text_at(text: &str, s: StrRef) -> &str {
     let start = s.offset as usize;
     text.get(start..start + s.len as usize).unwrap_or("")
@@ -463,8 +469,9 @@ impl<'a> Entries<'a> {
             .iter()
             .position(|n| {
                 n.key.len as usize == want.len()
-                    && text.get(n.key.offset as usize..n.key.offset as usize + want.len())
-                        == Some(want)
+                    && text
+                        .get(n.key.offset as usize..n.key.offset as usize + want.len())
+                        .is_some_and(|k| short_eq(k, want))
             })
             .map(|i| Node {
                 doc,

@@ -63,8 +63,16 @@ impl FieldPath {
         self.owned_key(key)
     }
 
+    /// Paths grow a segment at a time; reserving generously avoids a reallocation per segment.
+    fn room(&mut self, needed: usize) {
+        if self.0.capacity() - self.0.len() < needed {
+            self.0.reserve(needed.max(64));
+        }
+    }
+
     #[must_use]
     pub fn owned_key(mut self, key: impl AsRef<str>) -> Self {
+        self.room(key.as_ref().len() + 2);
         self.0.push('K');
         // A separator inside a key would break the encoding; no Kubernetes key has one.
         self.0.extend(
@@ -79,6 +87,7 @@ impl FieldPath {
     #[must_use]
     pub fn index(mut self, index: usize) -> Self {
         use fmt::Write;
+        self.room(24);
         let _ = write!(self.0, "I{index}{SEP}");
         self
     }
@@ -86,7 +95,10 @@ impl FieldPath {
     /// `self` followed by every segment of `rest`.
     #[must_use]
     pub fn join(&self, rest: &FieldPath) -> Self {
-        FieldPath(format!("{}{}", self.0, rest.0))
+        let mut joined = String::with_capacity(self.0.len() + rest.0.len() + 64);
+        joined.push_str(&self.0);
+        joined.push_str(&rest.0);
+        FieldPath(joined)
     }
 
     /// Keys of the form `[A-Za-z0-9_-]+` print bare; the rest are quoted.
