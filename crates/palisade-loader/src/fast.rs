@@ -160,6 +160,16 @@ pub fn parse(
     }))
 }
 
+/// Indicators a plain scalar cannot start with (quotes, dashes, `?` and `:` are handled
+/// where they matter).
+fn starts_non_plain(b: u8) -> bool {
+    is_flow_indicator(b)
+        || matches!(
+            b,
+            b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`'
+        )
+}
+
 fn is_flow_indicator(b: u8) -> bool {
     matches!(b, b',' | b'[' | b']' | b'{' | b'}')
 }
@@ -434,23 +444,7 @@ impl<'t> Fast<'t> {
                 value_start: after + 1,
             }));
         }
-        if matches!(
-            first,
-            b'[' | b']'
-                | b'{'
-                | b'}'
-                | b','
-                | b'#'
-                | b'&'
-                | b'*'
-                | b'!'
-                | b'|'
-                | b'>'
-                | b'%'
-                | b'@'
-                | b'`'
-                | b'?'
-        ) {
+        if starts_non_plain(first) || first == b'?' {
             return Ok(None);
         }
         // Plain key: up to the first ": " (or ":" at the end of the line).
@@ -542,22 +536,7 @@ impl<'t> Fast<'t> {
             let node = self.b.scalar(Scalar::Str(&text), pos);
             return Ok((node, end));
         }
-        if matches!(
-            first,
-            b'[' | b']'
-                | b'{'
-                | b'}'
-                | b'#'
-                | b'&'
-                | b'*'
-                | b'!'
-                | b'|'
-                | b'>'
-                | b'%'
-                | b'@'
-                | b'`'
-                | b','
-        ) {
+        if starts_non_plain(first) {
             return Err(Bail);
         }
         if matches!(first, b'-' | b'?' | b':') && s.as_bytes().get(1).is_none_or(|&c| c == b' ') {
@@ -706,20 +685,8 @@ impl<'t> Fast<'t> {
                 let (item, used) = self.flow_item(idx, line, start + i, &s[i..], depth + 1)?;
                 self.items.push(item);
                 i += used;
-                skip(&mut i);
-                match sb.get(i) {
-                    Some(b',') => {
-                        i += 1;
-                        skip(&mut i);
-                        if sb.get(i) == Some(&b']') {
-                            return Err(Bail);
-                        }
-                    }
-                    Some(b']') => {
-                        i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
+                if after_flow_entry(sb, &mut i, b']')? {
+                    break;
                 }
             }
             let node = self.b.seq(&self.items[base..], pos);
@@ -747,20 +714,8 @@ impl<'t> Fast<'t> {
                 let (value, used) = self.flow_item(idx, line, start + i, &s[i..], depth + 1)?;
                 i += used;
                 self.add_entry(base, (key, key_pos, value));
-                skip(&mut i);
-                match sb.get(i) {
-                    Some(b',') => {
-                        i += 1;
-                        skip(&mut i);
-                        if sb.get(i) == Some(&b'}') {
-                            return Err(Bail);
-                        }
-                    }
-                    Some(b'}') => {
-                        i += 1;
-                        break;
-                    }
-                    _ => return Err(Bail),
+                if after_flow_entry(sb, &mut i, b'}')? {
+                    break;
                 }
             }
             let node = self.b.map(&self.entries[base..], pos);
@@ -776,25 +731,7 @@ impl<'t> Fast<'t> {
                 let (text, end) = quoted(s, 0)?;
                 Ok((self.b.str(&text), end))
             }
-            Some(&c)
-                if !is_flow_indicator(c)
-                    && !matches!(
-                        c,
-                        b'#' | b'&'
-                            | b'*'
-                            | b'!'
-                            | b'|'
-                            | b'>'
-                            | b'%'
-                            | b'@'
-                            | b'`'
-                            | b'?'
-                            | b':'
-                            | b'-'
-                            | b'"'
-                            | b'\''
-                    ) =>
-            {
+            Some(&c) if !starts_non_plain(c) && !matches!(c, b'?' | b':' | b'-' | b'"' | b'\'') => {
                 let mut i = 0;
                 while i < sb.len()
                     && !is_flow_indicator(sb[i])
@@ -846,13 +783,7 @@ impl<'t> Fast<'t> {
                 }
                 Ok((self.b.scalar(Scalar::Str(&text), pos), end))
             }
-            Some(&c)
-                if !is_flow_indicator(c)
-                    && !matches!(
-                        c,
-                        b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@' | b'`' | b'?'
-                    ) =>
-            {
+            Some(&c) if !starts_non_plain(c) && c != b'?' => {
                 if matches!(c, b'-' | b':')
                     && sb.get(1).is_none_or(|&n| n == b' ' || is_flow_indicator(n))
                 {
@@ -892,6 +823,32 @@ struct KeyToken {
     end: usize,
     quoted: bool,
     value_start: usize,
+}
+
+/// After an entry of a flow collection: a comma (not followed by the closer: no trailing
+/// commas on the fast path) or the closer. Returns true when the collection closed.
+fn after_flow_entry(sb: &[u8], i: &mut usize, close: u8) -> R<bool> {
+    while *i < sb.len() && sb[*i] == b' ' {
+        *i += 1;
+    }
+    match sb.get(*i) {
+        Some(b',') => {
+            *i += 1;
+            while *i < sb.len() && sb[*i] == b' ' {
+                *i += 1;
+            }
+            if sb.get(*i) == Some(&close) {
+                Err(Bail)
+            } else {
+                Ok(false)
+            }
+        }
+        Some(&c) if c == close => {
+            *i += 1;
+            Ok(true)
+        }
+        _ => Err(Bail),
+    }
 }
 
 #[derive(Clone, Copy)]

@@ -273,36 +273,28 @@ fn check_warn(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     if is_pod(ctx.object) && !enforce_failures(pod, &policy).is_empty() {
         return;
     }
-    let lv = policy.warn;
-    if lv.level == Level::Privileged {
-        return;
-    }
-    let failures = evaluate(lv, pod);
-    if failures.is_empty() {
-        return;
-    }
-    let response = format!(
-        "would violate PodSecurity \"{lv}\": {}",
-        detailed(&failures)
-    );
-    report_failures(
-        ctx,
-        sink,
-        pod,
-        lv,
-        failures,
-        "warn",
-        &ns.id.name,
-        "Pod Security Admission would warn",
-        response,
-    );
+    let lead = "Pod Security Admission would warn";
+    report_would_violate(ctx, sink, pod, policy.warn, "warn", &ns.id.name, lead);
 }
 
 fn check_audit(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let (Some((ns, policy)), Some(pod)) = (policy_for(ctx), ctx.pod_view()) else {
         return;
     };
-    let lv = policy.audit;
+    let lead = "Pod Security Admission would record an audit violation";
+    report_would_violate(ctx, sink, pod, policy.audit, "audit", &ns.id.name, lead);
+}
+
+/// Warn and audit: evaluate `lv` and report upstream's "would violate" text, if anything fails.
+fn report_would_violate(
+    ctx: &ObjectCtx<'_>,
+    sink: &mut Sink,
+    pod: &PodView<'_>,
+    lv: LevelVersion,
+    mode: &'static str,
+    namespace: &str,
+    lead: &str,
+) {
     if lv.level == Level::Privileged {
         return;
     }
@@ -315,15 +307,7 @@ fn check_audit(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         detailed(&failures)
     );
     report_failures(
-        ctx,
-        sink,
-        pod,
-        lv,
-        failures,
-        "audit",
-        &ns.id.name,
-        "Pod Security Admission would record an audit violation",
-        response,
+        ctx, sink, pod, lv, failures, mode, namespace, lead, response,
     );
 }
 
