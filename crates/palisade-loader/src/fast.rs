@@ -18,9 +18,9 @@ use palisade_model::{DocumentBuilder, Pending, Pos, Scalar, StrRef};
 
 use crate::error::LoadWarning;
 use crate::limits::Limits;
-use crate::resolve::{self, key_string, resolve_plain};
+use crate::resolve::{self, plain_key, resolve_plain};
 use crate::split::Chunk;
-use crate::yaml::{ParsedDocument, duplicate_key_warning, needs_resolution};
+use crate::yaml::{ParsedDocument, duplicate_key_warning, insert};
 
 /// Why the fast path declined; only used to fall back.
 #[derive(Debug)]
@@ -288,20 +288,12 @@ impl<'t> Fast<'t> {
     /// Adds an entry to the mapping whose entries start at `base` of the shared buffer
     /// (a duplicate key replaces the earlier value, with a warning).
     fn add_entry(&mut self, base: usize, entry: (StrRef, Pos, Pending)) {
-        let key = self.b.text_of(entry.0);
-        match self.entries[base..]
-            .iter_mut()
-            .find(|(k, _, _)| self.b.text_of(*k) == key)
-        {
-            Some(existing) => {
-                *existing = entry;
-                self.warnings.push(duplicate_key_warning(
-                    self.file,
-                    entry.1,
-                    self.b.text_of(entry.0),
-                ));
-            }
-            None => self.entries.push(entry),
+        if insert(&self.b, &mut self.entries, base, entry) {
+            self.warnings.push(duplicate_key_warning(
+                self.file,
+                entry.1,
+                self.b.text_of(entry.0),
+            ));
         }
     }
 
@@ -483,13 +475,8 @@ impl<'t> Fast<'t> {
             let (text, _) = quoted(raw, 0)?;
             return Ok(self.b.str(&text));
         }
-        if needs_resolution(raw) {
-            let value = resolve_plain(raw);
-            let k = key_string(&value).map_err(|_| Bail)?;
-            Ok(self.b.str(&k))
-        } else {
-            Ok(self.b.str(raw))
-        }
+        let key = plain_key(raw).map_err(|_| Bail)?;
+        Ok(self.b.str(&key))
     }
 
     /// A plain or quoted scalar, or a flow collection, that ends the line.
@@ -749,14 +736,8 @@ impl<'t> Fast<'t> {
                 if raw.is_empty() || raw == "<<" {
                     return Err(Bail);
                 }
-                let key = if needs_resolution(raw) {
-                    let value = resolve_plain(raw);
-                    let k = key_string(&value).map_err(|_| Bail)?;
-                    self.b.str(&k)
-                } else {
-                    self.b.str(raw)
-                };
-                Ok((key, i))
+                let key = plain_key(raw).map_err(|_| Bail)?;
+                Ok((self.b.str(&key), i))
             }
             _ => Err(Bail),
         }

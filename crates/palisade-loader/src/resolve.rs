@@ -97,6 +97,42 @@ pub fn key_string<'t>(value: &Value<'t>) -> Result<Cow<'t, str>, String> {
     }
 }
 
+/// Plain keys that cannot resolve to anything but themselves skip the resolver (the
+/// overwhelmingly common case: `metadata`, `name`, ...).
+fn needs_resolution(text: &str) -> bool {
+    match text.as_bytes().first() {
+        None => true,
+        Some(c) => matches!(
+            c,
+            b'0'..=b'9'
+                | b'+'
+                | b'-'
+                | b'.'
+                | b'~'
+                | b'y'
+                | b'Y'
+                | b'n'
+                | b'N'
+                | b't'
+                | b'T'
+                | b'f'
+                | b'F'
+                | b'o'
+                | b'O'
+        ),
+    }
+}
+
+/// The key string of a plain, untagged key as Kubernetes sees it (`yes` becomes `true`,
+/// `0x10` becomes `16`); both parsers read keys through this.
+pub fn plain_key(raw: &str) -> Result<Cow<'_, str>, String> {
+    if needs_resolution(raw) {
+        key_string(&resolve_plain(raw))
+    } else {
+        Ok(Cow::Borrowed(raw))
+    }
+}
+
 /// [`key_string`] for a scalar already in a document (an alias used as a key).
 pub fn key_of_scalar(value: Scalar<'_>) -> Result<Cow<'_, str>, String> {
     match value {

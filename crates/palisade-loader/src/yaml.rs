@@ -14,7 +14,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use crate::error::{ErrorKind, LoadError, LoadWarning};
 use crate::limits::Limits;
-use crate::resolve::{self, key_string, resolve_plain, resolve_tagged};
+use crate::resolve::{self, key_string, plain_key, resolve_plain, resolve_tagged};
 use crate::split::Chunk;
 
 /// One parsed document and any warnings.
@@ -399,7 +399,11 @@ impl<'a> Builder<'a> {
             return Ok(());
         }
         let key = match (tag, style) {
-            (None, ScalarStyle::Plain) if !needs_resolution(text) => self.doc.str(text),
+            (None, ScalarStyle::Plain) => {
+                let key =
+                    plain_key(text).map_err(|m| self.error_at(pos, ErrorKind::Structure, m))?;
+                self.doc.str(&key)
+            }
             _ => {
                 let value = self.scalar_value(text, style, tag, pos)?;
                 let key =
@@ -440,7 +444,7 @@ impl<'a> Builder<'a> {
                 *c += count;
                 match key.take() {
                     Some(KeySlot::Key(k, key_pos)) => {
-                        if insert(&self.doc, entries, (k, key_pos, node)) {
+                        if insert(&self.doc, entries, 0, (k, key_pos, node)) {
                             self.warnings.push(duplicate_key_warning(
                                 self.file,
                                 key_pos,
@@ -482,13 +486,19 @@ pub(crate) fn duplicate_key_warning(file: &Arc<str>, pos: Pos, key: &str) -> Loa
 }
 
 /// Inserts or replaces an entry; returns true when the key was already there.
+/// The mapping's entries are `entries[base..]` (the fast path keeps every open mapping in
+/// one buffer; the general parser uses one buffer per mapping, base 0).
 pub(crate) fn insert(
     doc: &DocumentBuilder,
     entries: &mut Vec<(StrRef, Pos, Pending)>,
+    base: usize,
     entry: (StrRef, Pos, Pending),
 ) -> bool {
     let key = doc.text_of(entry.0);
-    match entries.iter_mut().find(|(k, _, _)| doc.text_of(*k) == key) {
+    match entries[base..]
+        .iter_mut()
+        .find(|(k, _, _)| doc.text_of(*k) == key)
+    {
         Some(existing) => {
             *existing = entry;
             true
@@ -513,32 +523,6 @@ fn find_non_finite(node: Node<'_>) -> Option<Pos> {
     None
 }
 
-/// Plain keys that cannot resolve to anything but themselves skip the resolver (the
-/// overwhelmingly common case: `metadata`, `name`, ...).
-pub(crate) fn needs_resolution(text: &str) -> bool {
-    match text.as_bytes().first() {
-        None => true,
-        Some(c) => matches!(
-            c,
-            b'0'..=b'9'
-                | b'+'
-                | b'-'
-                | b'.'
-                | b'~'
-                | b'y'
-                | b'Y'
-                | b'n'
-                | b'N'
-                | b't'
-                | b'T'
-                | b'f'
-                | b'F'
-                | b'o'
-                | b'O'
-        ),
-    }
-}
-
 /// go-yaml v2 merge semantics: a mapping's entries are set in order (overwriting keys set
 /// before the `<<`, while later explicit keys overwrite them); for a sequence of mappings the
 /// items are applied last to first, so the first one wins among them.
@@ -550,7 +534,7 @@ fn merge(
     const WANT: &str = "map merge requires map or sequence of maps as the value";
     if value.is_map() {
         for e in doc.entries_of(&value) {
-            insert(doc, entries, e);
+            insert(doc, entries, 0, e);
         }
         return Ok(());
     }
@@ -563,7 +547,7 @@ fn merge(
     }
     for item in items.iter().rev() {
         for e in doc.entries_of(item) {
-            insert(doc, entries, e);
+            insert(doc, entries, 0, e);
         }
     }
     Ok(())
