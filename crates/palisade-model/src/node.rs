@@ -170,15 +170,6 @@ impl DocumentBuilder {
         })
     }
 
-    /// A string scalar whose text is already in the arena.
-    pub fn str_scalar(&self, s: StrRef, pos: Pos) -> Pending {
-        Pending(RawNode {
-            pos,
-            key: StrRef::NONE,
-            payload: Payload::Str(s),
-        })
-    }
-
     fn place(&mut self, children: impl Iterator<Item = RawNode>) -> (u32, u32) {
         let first = u32::try_from(self.nodes.len()).unwrap_or(u32::MAX);
         self.nodes.extend(children);
@@ -302,11 +293,6 @@ impl Document {
     /// An empty mapping, for "this field is absent" views.
     pub fn empty_map() -> Node<'static> {
         EMPTY_MAP.root()
-    }
-
-    /// Heap bytes held (nodes and strings).
-    pub fn heap_size(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<RawNode>() + self.text.capacity()
     }
 
     /// Builds a position-less document from JSON (objects from a cluster or an admission
@@ -636,16 +622,6 @@ impl<'a> Node<'a> {
             }
         }
         node.pos()
-    }
-
-    /// Number of nodes in the tree (this one included), counting shared subtrees each time
-    /// they appear, as a reader of the expanded document sees them.
-    pub fn count(&self) -> usize {
-        1 + match self.value() {
-            Value::Seq(items) => items.map(|n| n.count()).sum(),
-            Value::Map(entries) => entries.map(|(_, n)| n.count()).sum(),
-            _ => 0,
-        }
     }
 
     /// The JSON value Kubernetes would see.

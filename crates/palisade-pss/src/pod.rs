@@ -39,6 +39,15 @@ impl<'a> PodView<'a> {
         self.containers.iter().copied()
     }
 
+    /// `spec.volumes`, in order.
+    pub fn volumes(&self) -> impl Iterator<Item = Node<'a>> + 'a {
+        self.template
+            .spec
+            .get("volumes")
+            .into_iter()
+            .flat_map(|v| v.items())
+    }
+
     /// String-valued annotations of the template (a non-string value would not decode into
     /// Go's `map[string]string`, so it cannot reach the checks).
     pub fn annotations(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {

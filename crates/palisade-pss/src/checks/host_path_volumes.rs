@@ -8,12 +8,7 @@ use crate::pod::PodView;
 pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut fields = Vec::new();
-    let volumes = pod
-        .spec()
-        .get("volumes")
-        .into_iter()
-        .flat_map(|v| v.items());
-    for (i, volume) in volumes.enumerate() {
+    for (i, volume) in pod.volumes().enumerate() {
         if volume.get("hostPath").is_some() {
             names.push(volume.str_at("name").unwrap_or(""));
             fields.push(pod.spec_path().key("volumes").index(i).key("hostPath"));

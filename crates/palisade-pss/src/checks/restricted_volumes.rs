@@ -48,12 +48,7 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut names = Vec::new();
     let mut types = BTreeSet::new();
     let mut fields = Vec::new();
-    let volumes = pod
-        .spec()
-        .get("volumes")
-        .into_iter()
-        .flat_map(|v| v.items());
-    for (i, volume) in volumes.enumerate() {
+    for (i, volume) in pod.volumes().enumerate() {
         if ALLOWED.iter().any(|s| volume.get(s).is_some()) {
             continue;
         }
