@@ -40,7 +40,7 @@ fn select_rules(args: &ScanArgs) -> Result<Vec<&'static Rule>, String> {
         // includes the baseline checks (the version decides which are overridden).
         rules.retain(|r| {
             matches!(
-                (r.meta.pss, level),
+                (r.meta.pss_check(), level),
                 (Some((_, Level::Baseline)), _)
                     | (Some((_, Level::Restricted)), PssLevelArg::Restricted)
             )

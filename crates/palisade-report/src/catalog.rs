@@ -36,7 +36,7 @@ pub fn rule_markdown(rule: &Rule) -> String {
     let _ = writeln!(out, "| | |\n|---|---|");
     let _ = writeln!(out, "| Area | `{}` ({}) |", m.area, m.area.title());
     let _ = writeln!(out, "| Severity | {} |", m.severity);
-    if let Some((check, level)) = m.pss {
+    if let Some((check, level)) = m.pss_check() {
         let _ = writeln!(
             out,
             "| Pod Security Admission check | `{check}` ({level}) |"
@@ -125,7 +125,7 @@ pub fn rule_text(rule: &Rule) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} {} ({} · {})", m.id, m.name, m.area, m.severity);
     let _ = writeln!(out, "{}\n", m.title);
-    if let Some((check, level)) = m.pss {
+    if let Some((check, level)) = m.pss_check() {
         let _ = writeln!(out, "Pod Security Admission check: {check} ({level})\n");
     }
     let _ = writeln!(out, "Why it matters\n  {}\n", m.rationale);
@@ -170,7 +170,7 @@ pub fn rule_json(rule: &Rule) -> Value {
         "remediation": m.remediation,
         "help_uri": rule_help_uri(m.id),
     });
-    if let Some((check, level)) = m.pss {
+    if let Some((check, level)) = m.pss_check() {
         v["pss_check"] = json!(check.as_str());
         v["pss_level"] = json!(level.as_str());
     }

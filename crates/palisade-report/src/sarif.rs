@@ -65,7 +65,7 @@ fn rule_descriptor(rule: &Rule) -> Value {
         "precision": "very-high",
         "security-severity": security_severity(m.severity),
     });
-    if let Some((check, level)) = m.pss {
+    if let Some((check, level)) = m.pss_check() {
         properties["pss_check"] = json!(check.as_str());
         properties["pss_level"] = json!(level.as_str());
     }

@@ -187,10 +187,15 @@ pub struct RuleMeta {
     pub no_controls_reason: Option<&'static str>,
     pub references: &'static [&'static str],
     /// The upstream Pod Security Admission check, for PSS rules.
-    pub pss: Option<(CheckId, Level)>,
+    pub pss: Option<CheckId>,
 }
 
 impl RuleMeta {
+    /// The upstream check and the level it belongs to, for PSS rules.
+    pub fn pss_check(&self) -> Option<(CheckId, Level)> {
+        self.pss.map(|c| (c, c.info().level))
+    }
+
     /// The controls this rule evidences, from the catalogue.
     pub fn controls(&self) -> Vec<ControlRef> {
         catalogue().controls_for(self.evidence)

@@ -4,7 +4,7 @@
 //! `palisade_pss`) at the configured level and version and reports upstream's reason and
 //! detail verbatim, at the first offending field, with the others as related locations.
 
-use palisade_pss::{CheckId, Level, aggregate_detail, evaluate_check};
+use palisade_pss::{CheckId, aggregate_detail, evaluate_check};
 
 use super::PSS_DOC;
 use crate::context::{ObjectCtx, Sink};
@@ -84,24 +84,11 @@ macro_rules! pss_rule {
                 evidence: &[$($ev),*],
                 no_controls_reason: None,
                 references: &[PSS_DOC],
-                pss: Some((CheckId::$check, level_of(CheckId::$check))),
+                pss: Some(CheckId::$check),
             },
             check: Check::Object(|ctx, sink| check_pss(CheckId::$check, ctx, sink)),
         }
     };
-}
-
-const fn level_of(check: CheckId) -> Level {
-    match check {
-        CheckId::AllowPrivilegeEscalation
-        | CheckId::CapabilitiesRestricted
-        | CheckId::ProcMountRestricted
-        | CheckId::RestrictedVolumes
-        | CheckId::RunAsNonRoot
-        | CheckId::RunAsUser
-        | CheckId::SeccompProfileRestricted => Level::Restricted,
-        _ => Level::Baseline,
-    }
 }
 
 pub static PSS_RULES: [Rule; 19] = [
