@@ -112,12 +112,15 @@ pub fn parse(
     {
         return Err(Bail);
     }
-    // A document end marker ends the document; nothing may follow it in the chunk.
+    // A document end marker (`...` at column 0, then white space or nothing) ends the
+    // document; nothing may follow it, on its line or after. Anything else is left to the
+    // general parser.
     if let Some(end) = lines.iter().position(|l| {
         let t = &text[l.start..l.end];
-        t.starts_with("...") && t[3..].trim().is_empty()
+        t.starts_with("...") && t[3..].bytes().next().is_none_or(|b| b == b' ')
     }) {
-        if lines[end + 1..].iter().any(|l| !l.empty) {
+        let marker = &text[lines[end].start..lines[end].end];
+        if !marker[3..].trim().is_empty() || lines[end + 1..].iter().any(|l| !l.empty) {
             return Err(Bail);
         }
         lines.truncate(end);
@@ -562,13 +565,14 @@ impl<'t> Fast<'t> {
     ) -> R<Pending> {
         self.count(depth)?;
         let header = &self.text[start + 1..line.end];
-        let (chomp, rest) = match header.as_bytes().first() {
+        let (chomp, after) = match header.as_bytes().first() {
             Some(b'-') => (Chomp::Strip, &header[1..]),
             Some(b'+') => (Chomp::Keep, &header[1..]),
             _ => (Chomp::Clip, header),
         };
-        let rest = rest.trim_start_matches(' ');
-        if !(rest.is_empty() || (rest.starts_with('#') && header.len() > rest.len())) {
+        let rest = after.trim_start_matches(' ');
+        // Only a comment may follow the indicators, and it needs white space before it.
+        if !(rest.is_empty() || (rest.starts_with('#') && after.len() > rest.len())) {
             return Err(Bail);
         }
         self.at = idx + 1;
@@ -617,24 +621,20 @@ impl<'t> Fast<'t> {
             out.push_str(&self.text[l.start + n..l.end]);
             i += 1;
         }
+        // A scalar that runs to the end of a chunk without a final line break has subtle
+        // chomping rules (the last line break is missing); leave it to the general parser.
+        if i == self.lines.len() && !self.text.ends_with('\n') {
+            return Err(Bail);
+        }
         // `i` is the first line after the scalar; blank lines just before it are trailing.
-        let trailing = pending_breaks;
-        // A blank line at the very end of the chunk without a newline does not count.
-        let ends_with_newline = self.text.ends_with('\n') || i < self.lines.len();
         match chomp {
             Chomp::Strip => {}
             Chomp::Clip => out.push('\n'),
             Chomp::Keep => {
                 out.push('\n');
-                for _ in 0..trailing {
+                for _ in 0..pending_breaks {
                     out.push('\n');
                 }
-            }
-        }
-        if !ends_with_newline && trailing == 0 {
-            // The last content line had no newline.
-            if matches!(chomp, Chomp::Clip | Chomp::Keep) {
-                return Err(Bail);
             }
         }
         self.at = i;

@@ -292,17 +292,25 @@ impl<'a> Builder<'a> {
                 .nth(char_index)
                 .map_or(text.len(), |(b, _)| b)
         };
-        let raw = &text[byte_at(span.start.index())..byte_at(span.end.index())];
-        let mut chars = raw.chars();
+        // Walk from the opening quote to its closing quote; the event's span end is not
+        // reliable for this (it can reach past the scalar, into a trailing comment).
+        let mut chars = text[byte_at(span.start.index())..].chars();
+        if chars.next() != Some('"') {
+            return Ok(());
+        }
         while let Some(c) = chars.next() {
-            if c == '\\' && chars.next() == Some('/') {
-                return Err(self.error_at(
-                    pos,
-                    ErrorKind::Syntax,
-                    "found unknown escape character `\\/` in a double-quoted string \
-                     (YAML 1.1, which Kubernetes reads, has no such escape; write `/`)"
-                        .into(),
-                ));
+            match c {
+                '"' => break,
+                '\\' if chars.next() == Some('/') => {
+                    return Err(self.error_at(
+                        pos,
+                        ErrorKind::Syntax,
+                        "found unknown escape character `\\/` in a double-quoted string \
+                         (YAML 1.1, which Kubernetes reads, has no such escape; write `/`)"
+                            .into(),
+                    ));
+                }
+                _ => {}
             }
         }
         Ok(())

@@ -118,6 +118,10 @@ const CORNERS: &[&str] = &[
     "\"just a string\"\n",
     "[1, 2]\n",
     "k: \"a\\/b\"\n",
+    "k: \"v\" # a \\/ in a comment\n",
+    "a: 1\n... b: 2\n",
+    "k: |-#c\n  x\n",
+    "k: |- #c\n  x\n",
 ];
 
 #[test]

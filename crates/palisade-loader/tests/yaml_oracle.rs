@@ -25,6 +25,7 @@ const CORPUS: &[&str] = &[
     "dup: 1\ndup: 2\n",
     "q1: 'yes'\nq2: \"0644\"\nq3: |\n  line\n  yes\nq4: >-\n  folded\n  text\n",
     "esc: \"a\\tb\\u00e9\\x41\\/\"\n",
+    "esc: \"ok\" # a \\/ in a comment is fine\nmulti: \"line one\n  line \\/ two\"\n",
     "a: 1\n---\nb: 2\n---\n# comment only\n---\nc: [1, {d: e}]\n",
     "a: 1\n...\nignored: 2\n---\nb: 3\n",
     "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"n\": 1.0, \"s\": \"yes\", \"t\": true}",
