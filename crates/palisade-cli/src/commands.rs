@@ -112,7 +112,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         .map(|o| (o.id.clone(), o.file_arc().cloned()))
         .collect();
     let inventory = Inventory::new(loaded.objects);
-    let mut findings = evaluate(&inventory, &rules, &settings);
+    let mut findings = evaluate(&inventory, &rules, &settings).findings;
     lap("evaluate");
     if let Some(min) = args.min_severity {
         findings.retain(|f| f.severity >= min.severity());

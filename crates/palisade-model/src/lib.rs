@@ -14,6 +14,7 @@ mod inventory;
 mod node;
 mod object;
 mod path;
+pub mod selector;
 pub mod workload;
 
 pub use inventory::Inventory;
@@ -22,3 +23,4 @@ pub use node::{
 };
 pub use object::{Object, ObjectRef, Origin};
 pub use path::{FieldPath, Segment};
+pub use selector::LabelSelector;

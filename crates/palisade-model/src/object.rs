@@ -23,7 +23,82 @@ impl ObjectRef {
     pub fn group(&self) -> &str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
     }
+
+    /// Whether the kind is cluster-scoped: the built-in cluster-scoped kinds and the
+    /// cluster-scoped kinds of the security CRDs Palisade reads. Other kinds are taken to
+    /// be namespaced, as most custom resources are.
+    pub fn is_cluster_scoped(&self) -> bool {
+        // Every Gatekeeper constraint kind is cluster-scoped.
+        self.group() == "constraints.gatekeeper.sh"
+            || CLUSTER_SCOPED.contains(&(self.group(), self.kind.as_str()))
+    }
+
+    /// The namespace the object lives in: `None` for cluster-scoped kinds, `default` for a
+    /// namespaced object whose manifest names none (what `kubectl apply` does without `-n`).
+    pub fn effective_namespace(&self) -> Option<&str> {
+        if self.is_cluster_scoped() {
+            None
+        } else {
+            Some(self.namespace.as_deref().unwrap_or("default"))
+        }
+    }
 }
+
+/// (group, kind) of cluster-scoped kinds.
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+    ("admissionregistration.k8s.io", "MutatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingAdmissionPolicyBinding",
+    ),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    ("apiregistration.k8s.io", "APIService"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("certificates.k8s.io", "ClusterTrustBundle"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("networking.k8s.io", "IPAddress"),
+    ("networking.k8s.io", "ServiceCIDR"),
+    ("flowcontrol.apiserver.k8s.io", "FlowSchema"),
+    ("flowcontrol.apiserver.k8s.io", "PriorityLevelConfiguration"),
+    ("policy", "PodSecurityPolicy"),
+    // Control-plane configuration files: not API objects, never namespaced.
+    ("apiserver.config.k8s.io", "EncryptionConfiguration"),
+    ("apiserver.config.k8s.io", "AdmissionConfiguration"),
+    ("audit.k8s.io", "Policy"),
+    // Security CRDs.
+    ("kyverno.io", "ClusterPolicy"),
+    ("policy.sigstore.dev", "ClusterImagePolicy"),
+    ("templates.gatekeeper.sh", "ConstraintTemplate"),
+    ("config.gatekeeper.sh", "Config"),
+    ("external-secrets.io", "ClusterSecretStore"),
+    ("external-secrets.io", "ClusterExternalSecret"),
+    ("policy.linkerd.io", "ClusterPolicy"),
+];
 
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

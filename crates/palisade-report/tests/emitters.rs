@@ -50,7 +50,7 @@ fn canned_report() -> Report {
     let settings = Settings::default();
     let rules = registry::all().to_vec();
     Report {
-        findings: evaluate(&inventory, &rules, &settings),
+        findings: evaluate(&inventory, &rules, &settings).findings,
         errors: loaded.errors,
         warnings: loaded.warnings,
         stats: ScanStats {

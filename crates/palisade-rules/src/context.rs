@@ -1,19 +1,32 @@
 //! What a check sees (the object, the inventory, the settings) and where it reports.
 
 use palisade_model::workload::{PodSpecLocator, PodTemplate};
-use palisade_model::{FieldPath, Inventory, Object};
+use palisade_model::{FieldPath, Inventory, LabelSelector, Object};
 use palisade_pss::{Level, LevelVersion, PodView, Version};
 
 use crate::finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
 use crate::rule::RuleMeta;
 
-/// Evaluation settings that change what rules report.
+/// Evaluation settings that change what rules report. The configuration file fills them;
+/// the defaults are the strict reading a regulated workload needs.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// The Pod Security Standards level and version the PSS rules hold workloads to.
     pub pss: LevelVersion,
     /// Where pod templates live (built-in kinds plus configured custom kinds).
     pub locator: PodSpecLocator,
+    /// Which namespaces hold regulated workloads (stricter rules apply there).
+    pub regulated: RegulatedNamespaces,
+    /// The Pod Security level regulated namespaces must enforce.
+    pub regulated_pss_level: Level,
+    /// Image registries workloads may pull from, as prefixes (`registry.example.com/`,
+    /// `ghcr.io/acme/`). Empty: no allowlist configured, the registry rule is not
+    /// evaluated.
+    pub registries: Vec<String>,
+    /// How many days audit logs must be kept on the API server (`--audit-log-maxage`).
+    pub log_retention_days: u32,
+    /// DaemonSet names (globs) recognised as runtime protection agents besides Falco.
+    pub runtime_agents: Vec<String>,
 }
 
 impl Default for Settings {
@@ -21,8 +34,137 @@ impl Default for Settings {
         Settings {
             pss: LevelVersion::new(Level::Restricted, Version::Latest),
             locator: PodSpecLocator::builtin().clone(),
+            regulated: RegulatedNamespaces::default(),
+            regulated_pss_level: Level::Restricted,
+            registries: Vec::new(),
+            // CIS Kubernetes Benchmark 1.2.17: at least 30 days.
+            log_retention_days: 30,
+            runtime_agents: Vec::new(),
         }
     }
+}
+
+impl Settings {
+    /// Applies `# settings: key=value; key=value` comment lines found in `text`: rule
+    /// examples and test fixtures use them to state the configuration they assume. Keys:
+    /// `regulated` (name globs, comma-separated), `regulated-pss-level`, `registries`,
+    /// `log-retention-days`, `runtime-agents`, `workload-kind` (`group/Kind=path.to.template`,
+    /// group empty for core), `pss` (`level:version`).
+    pub fn with_directives(mut self, text: &str) -> Result<Settings, String> {
+        for line in text.lines() {
+            let Some(rest) = line.trim().strip_prefix("# settings:") else {
+                continue;
+            };
+            for pair in rest.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                let (key, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| format!("settings directive {pair:?} is not key=value"))?;
+                self.apply(key.trim(), value.trim())?;
+            }
+        }
+        Ok(self)
+    }
+
+    /// Sets one setting from its directive form (see [`Settings::with_directives`]).
+    pub fn apply(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let list = || -> Vec<String> {
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        match key {
+            "regulated" => self.regulated.names = list(),
+            "regulated-pss-level" => self.regulated_pss_level = Level::parse(value)?,
+            "registries" => self.registries = list(),
+            "log-retention-days" => {
+                self.log_retention_days = value
+                    .parse()
+                    .map_err(|_| format!("log-retention-days {value:?} is not a number"))?
+            }
+            "runtime-agents" => self.runtime_agents = list(),
+            "workload-kind" => {
+                let (kind, path) = value
+                    .split_once('=')
+                    .ok_or("workload-kind is group/Kind=path")?;
+                let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
+                self.locator = self.locator.clone().with_kind(group, kind, path);
+            }
+            "pss" => {
+                let (level, version) = value.split_once(':').ok_or("pss is level:version")?;
+                self.pss = LevelVersion::new(Level::parse(level)?, Version::parse(version)?);
+            }
+            _ => return Err(format!("unknown setting {key:?}")),
+        }
+        Ok(())
+    }
+}
+
+/// The namespaces that hold regulated workloads: named ones (globs), ones whose labels a
+/// selector matches, or (the default, when neither is configured) every namespace except
+/// the system ones.
+#[derive(Clone, Debug, Default)]
+pub struct RegulatedNamespaces {
+    /// Name globs (`clinic-*`).
+    pub names: Vec<String>,
+    /// A selector over the Namespace object's labels.
+    pub selector: Option<LabelSelector>,
+}
+
+/// Namespaces Kubernetes itself runs in; never regulated by default.
+pub const SYSTEM_NAMESPACES: [&str; 3] = ["kube-system", "kube-public", "kube-node-lease"];
+
+impl RegulatedNamespaces {
+    /// True when nothing is configured: every non-system namespace is regulated.
+    pub fn is_default(&self) -> bool {
+        self.names.is_empty() && self.selector.is_none()
+    }
+
+    /// Whether namespace `name` is regulated. The selector reads the labels of the
+    /// Namespace object in the inventory (a namespace absent from the input has none).
+    pub fn contains(&self, name: &str, inventory: &Inventory) -> bool {
+        if self.is_default() {
+            return !SYSTEM_NAMESPACES.contains(&name);
+        }
+        if self.names.iter().any(|g| glob_match(g, name)) {
+            return true;
+        }
+        match &self.selector {
+            Some(selector) => {
+                let labels: Vec<(&str, &str)> = inventory
+                    .namespace(name)
+                    .map(|ns| ns.labels().collect())
+                    .unwrap_or_default();
+                selector.matches(&labels)
+            }
+            None => false,
+        }
+    }
+}
+
+/// Shell-style glob with `*` (any run) and `?` (one character); everything else literal.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    let (mut pi, mut ti) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some((pi, ti));
+            pi += 1;
+        } else if let Some((sp, st)) = star {
+            pi = sp + 1;
+            ti = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
 }
 
 /// What an object rule sees.
@@ -53,6 +195,18 @@ impl<'a> ObjectCtx<'a> {
             .as_ref()
     }
 
+    /// The namespace the object lives in (`default` when a namespaced manifest names
+    /// none; `None` for cluster-scoped kinds).
+    pub fn namespace(&self) -> Option<&'a str> {
+        self.object.id.effective_namespace()
+    }
+
+    /// Whether the object lives in a regulated namespace.
+    pub fn is_regulated(&self) -> bool {
+        self.namespace()
+            .is_some_and(|ns| self.settings.regulated.contains(ns, self.inventory))
+    }
+
     /// The object's pod template, if it is a workload.
     pub fn pod_template(&self) -> Option<PodTemplate<'a>> {
         *self
@@ -67,11 +221,39 @@ pub struct InventoryCtx<'a> {
     pub settings: &'a Settings,
 }
 
+impl<'a> InventoryCtx<'a> {
+    /// Every namespace the input mentions: Namespace objects and the namespaces of
+    /// namespaced objects (`default` for those that name none), sorted.
+    pub fn namespaces(&self) -> Vec<&'a str> {
+        let mut names: Vec<&'a str> = self
+            .inventory
+            .objects()
+            .iter()
+            .filter_map(|o| {
+                if o.kind() == "Namespace" && o.id.api_version == "v1" {
+                    Some(o.id.name.as_str())
+                } else {
+                    o.id.effective_namespace()
+                }
+            })
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+    }
+
+    /// Whether namespace `name` is regulated.
+    pub fn is_regulated(&self, name: &str) -> bool {
+        self.settings.regulated.contains(name, self.inventory)
+    }
+}
+
 /// Collects the findings of one rule run. Locations are resolved here, so rules only ever
 /// name field paths.
 pub struct Sink {
     rule: &'static RuleMeta,
     pub(crate) findings: Vec<Finding>,
+    pub(crate) not_evaluated: Option<String>,
 }
 
 impl Sink {
@@ -79,7 +261,16 @@ impl Sink {
         Sink {
             rule,
             findings: Vec::new(),
+            not_evaluated: None,
         }
+    }
+
+    /// Declares that the rule could not be evaluated on this input, and why ("no
+    /// kube-apiserver manifest in the input"). A rule that says so must not also pass:
+    /// the compliance view shows it as not evaluated, never as passed. Inventory rules
+    /// call this; object rules are not evaluated when no object is in their scope.
+    pub fn not_evaluated(&mut self, reason: impl Into<String>) {
+        self.not_evaluated = Some(reason.into());
     }
 
     /// Reports `message` about `path` of `object` (the nearest existing parent is located

@@ -1,53 +1,83 @@
-//! The engine: runs the selected rules over an inventory, in parallel, deterministically.
+//! The engine: runs the selected rules over an inventory, in parallel, deterministically,
+//! and records what each rule could actually evaluate.
 
 use rayon::prelude::*;
 
-use palisade_model::Inventory;
+use palisade_model::{Inventory, Object};
 
 use crate::context::{InventoryCtx, ObjectCtx, Settings, Sink};
 use crate::finding::Finding;
 use crate::rule::{Check, Rule, Scope};
 
+/// What a rule covered in one evaluation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// The rule looked at this many objects (for inventory rules: the whole inventory).
+    Checked { objects: usize },
+    /// The input lacks what the rule needs; its silence proves nothing.
+    NotEvaluated { reason: String },
+}
+
+/// One rule's coverage.
+#[derive(Clone, Debug)]
+pub struct RuleRun {
+    pub rule: &'static Rule,
+    pub coverage: Coverage,
+}
+
+/// The result of evaluating rules over an inventory.
+#[derive(Debug, Default)]
+pub struct Evaluation {
+    pub findings: Vec<Finding>,
+    /// One entry per evaluated rule, in the order the rules were given.
+    pub runs: Vec<RuleRun>,
+}
+
 /// Evaluates `rules` over `inventory`. Object rules run per object across threads;
 /// inventory rules run once each. Findings come back in input order of their objects, then
 /// by position, rule and message (inventory rules' findings last, in the same order), so
 /// output is the same whatever the thread timing.
-pub fn evaluate(
-    inventory: &Inventory,
-    rules: &[&'static Rule],
-    settings: &Settings,
-) -> Vec<Finding> {
+pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Settings) -> Evaluation {
     let object_rules: Vec<&'static Rule> = rules
         .iter()
         .copied()
         .filter(|r| matches!(r.check, Check::Object(_)))
         .collect();
-    let mut findings: Vec<Finding> = inventory
+    let applies = |rule: &Rule, object: &Object, is_workload: bool| match rule.meta.scope {
+        Scope::Workloads => is_workload,
+        Scope::Kinds(kinds) => kinds.contains(&object.kind()),
+        Scope::Inventory => false,
+    };
+    let empty = || (Vec::new(), vec![0usize; object_rules.len()]);
+    let (mut findings, in_scope): (Vec<Finding>, Vec<usize>) = inventory
         .objects()
         .par_iter()
-        .flat_map_iter(|object| {
+        .fold(empty, |(mut all, mut counts), object| {
             let ctx = ObjectCtx::new(object, inventory, settings);
             let is_workload = settings.locator.is_workload(object);
-            let mut out = Vec::new();
-            for rule in &object_rules {
-                let applies = match rule.meta.scope {
-                    Scope::Workloads => is_workload,
-                    Scope::Kinds(kinds) => kinds.contains(&object.kind()),
-                    Scope::Inventory => false,
-                };
-                if let (true, Check::Object(check)) = (applies, rule.check) {
+            let start = all.len();
+            for (i, rule) in object_rules.iter().enumerate() {
+                if let (true, Check::Object(check)) =
+                    (applies(rule, object, is_workload), rule.check)
+                {
+                    counts[i] += 1;
                     let mut sink = Sink::new(&rule.meta);
                     check(&ctx, &mut sink);
-                    out.append(&mut sink.findings);
+                    all.append(&mut sink.findings);
                 }
             }
-            out.sort_by(order);
-            out
+            all[start..].sort_by(order);
+            (all, counts)
         })
-        .collect();
-    let inventory_findings: Vec<Finding> = rules
+        .reduce(empty, |(mut a, mut ta), (mut b, tb)| {
+            a.append(&mut b);
+            ta.iter_mut().zip(tb).for_each(|(t, c)| *t += c);
+            (a, ta)
+        });
+    let inventory_results: Vec<(Vec<Finding>, Option<String>)> = rules
         .par_iter()
-        .flat_map_iter(|rule| {
+        .filter(|r| matches!(r.check, Check::Inventory(_)))
+        .map(|rule| {
             let mut sink = Sink::new(&rule.meta);
             if let Check::Inventory(check) = rule.check {
                 check(
@@ -58,10 +88,20 @@ pub fn evaluate(
                     &mut sink,
                 );
             }
-            sink.findings
+            (sink.findings, sink.not_evaluated)
         })
         .collect();
-    let mut inventory_findings = inventory_findings;
+    let mut inventory_findings = Vec::new();
+    let mut inventory_coverage = Vec::new();
+    for (mut f, not_evaluated) in inventory_results {
+        inventory_findings.append(&mut f);
+        inventory_coverage.push(match not_evaluated {
+            Some(reason) => Coverage::NotEvaluated { reason },
+            None => Coverage::Checked {
+                objects: inventory.len(),
+            },
+        });
+    }
     inventory_findings.sort_by(|a, b| {
         a.location
             .file
@@ -69,7 +109,40 @@ pub fn evaluate(
             .then_with(|| order(a, b))
     });
     findings.extend(inventory_findings);
-    findings
+
+    let mut object_coverage = object_rules.iter().zip(in_scope);
+    let mut inventory_coverage = inventory_coverage.into_iter();
+    let runs = rules
+        .iter()
+        .map(|&rule| {
+            let coverage = match rule.check {
+                Check::Object(_) => {
+                    let (_, objects) = object_coverage.next().expect("one count per object rule");
+                    if objects == 0 {
+                        Coverage::NotEvaluated {
+                            reason: format!("the input has no {}", scope_noun(rule)),
+                        }
+                    } else {
+                        Coverage::Checked { objects }
+                    }
+                }
+                Check::Inventory(_) => inventory_coverage
+                    .next()
+                    .expect("one coverage per inventory rule"),
+            };
+            RuleRun { rule, coverage }
+        })
+        .collect();
+    Evaluation { findings, runs }
+}
+
+/// What a rule applies to, for "the input has no ...".
+fn scope_noun(rule: &Rule) -> String {
+    match rule.meta.scope {
+        Scope::Workloads => "workloads (Pods or objects with a pod template)".to_string(),
+        Scope::Kinds(kinds) => format!("{} objects", kinds.join(" or ")),
+        Scope::Inventory => "objects".to_string(),
+    }
 }
 
 fn order(a: &Finding, b: &Finding) -> std::cmp::Ordering {

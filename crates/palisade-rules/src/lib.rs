@@ -17,7 +17,9 @@ pub mod registry;
 mod rule;
 mod rules;
 
-pub use context::{InventoryCtx, ObjectCtx, Settings, Sink};
-pub use engine::evaluate;
+pub use context::{
+    InventoryCtx, ObjectCtx, RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, Sink, glob_match,
+};
+pub use engine::{Coverage, Evaluation, RuleRun, evaluate};
 pub use finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};

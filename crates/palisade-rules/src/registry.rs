@@ -4,13 +4,29 @@
 use std::sync::LazyLock;
 
 use crate::rule::{Area, Rule};
-use crate::rules::pod_security;
+use crate::rules::{
+    admission, audit_logging, control_plane, encryption, mesh, network, pod_security, rbac,
+    runtime, secrets, service_accounts, supply_chain, workload,
+};
 
 static ALL: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
     let mut rules: Vec<&'static Rule> = Vec::new();
     // Pod Security Standards: PSS001-PSS019 (one per upstream check), PSA001-PSA004.
     rules.extend(pod_security::PSS_RULES.iter());
     rules.extend(pod_security::NAMESPACE_RULES.iter());
+    // One table per checklist area, in checklist order; IDs are prefixed by area.
+    rules.extend(workload::RULES.iter()); // WL
+    rules.extend(rbac::RULES.iter()); // RBAC
+    rules.extend(service_accounts::RULES.iter()); // SA
+    rules.extend(network::RULES.iter()); // NET
+    rules.extend(mesh::RULES.iter()); // MESH
+    rules.extend(supply_chain::RULES.iter()); // SC
+    rules.extend(runtime::RULES.iter()); // RT
+    rules.extend(admission::RULES.iter()); // ADM
+    rules.extend(secrets::RULES.iter()); // SEC
+    rules.extend(encryption::RULES.iter()); // ENC
+    rules.extend(audit_logging::RULES.iter()); // AUD
+    rules.extend(control_plane::RULES.iter()); // CP
     rules
 });
 

@@ -3,7 +3,8 @@
 //! A fixture is a stream of documents mixing failing and passing cases. A line that should
 //! carry a finding ends with `# expect: <RULE-ID>`; every other line must carry none. A
 //! document may start with `# pss: <level>:<version>` to evaluate it at another Pod Security
-//! policy (default `restricted:latest`). The harness requires the findings of the rule to
+//! policy (default `restricted:latest`). `# settings: key=value; ...` lines anywhere set the
+//! configuration the whole fixture assumes (see `Settings::with_directives`). The harness requires the findings of the rule to
 //! match the expectations exactly, then snapshots them (insta) so message changes are
 //! reviewed. Workload documents are also evaluated by upstream Pod Security Admission (the
 //! Go oracle), so a fixture's expectations cannot drift from what Kubernetes does.
@@ -112,8 +113,10 @@ fn run_rule(rule: &'static palisade_rules::Rule, fixture: &Fixture) -> Vec<Findi
         let settings = Settings {
             pss: *policy,
             ..Settings::default()
-        };
-        for f in evaluate(&inventory, &[rule], &settings) {
+        }
+        .with_directives(&fixture.text)
+        .expect("valid # settings: lines");
+        for f in evaluate(&inventory, &[rule], &settings).findings {
             let object = inventory
                 .objects()
                 .iter()

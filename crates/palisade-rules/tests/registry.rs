@@ -99,7 +99,8 @@ fn pss_rules_cover_every_upstream_check_once() {
 
 /// Examples are evaluated at the rule's own level: baseline checks that restricted replaces
 /// (capabilities, seccomp, hostPath, procMount) only report at baseline.
-fn example_settings(rule: &Rule) -> Settings {
+/// The settings an example is evaluated with: its PSS level, then any `# settings:` lines.
+fn example_settings(rule: &Rule, example: &str) -> Settings {
     let level = match rule.meta.pss_check() {
         Some((_, Level::Baseline)) => Level::Baseline,
         _ => Level::Restricted,
@@ -108,6 +109,8 @@ fn example_settings(rule: &Rule) -> Settings {
         pss: LevelVersion::new(level, Version::Latest),
         ..Settings::default()
     }
+    .with_directives(example)
+    .unwrap_or_else(|e| panic!("{}: {e}", rule.meta.id))
 }
 
 fn findings_of(rule: &'static Rule, yaml: &str) -> usize {
@@ -124,7 +127,9 @@ fn findings_of(rule: &'static Rule, yaml: &str) -> usize {
         rule.meta.id
     );
     let inventory = Inventory::new(loaded.objects);
-    evaluate(&inventory, &[rule], &example_settings(rule)).len()
+    evaluate(&inventory, &[rule], &example_settings(rule, yaml))
+        .findings
+        .len()
 }
 
 #[test]

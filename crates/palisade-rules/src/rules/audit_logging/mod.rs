@@ -1,0 +1,6 @@
+//! Rules of the `audit-logging` area.
+
+use crate::rule::Rule;
+
+/// This area's rules, in ID order.
+pub static RULES: &[Rule] = &[];

@@ -1,0 +1,6 @@
+//! Rules of the `runtime` area.
+
+use crate::rule::Rule;
+
+/// This area's rules, in ID order.
+pub static RULES: &[Rule] = &[];
