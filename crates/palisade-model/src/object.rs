@@ -19,6 +19,28 @@ pub struct ObjectRef {
 }
 
 impl ObjectRef {
+    /// The `Namespace` called `name`, as a subject of findings about a namespace that the
+    /// input mentions but may not define.
+    pub fn namespace_named(name: &str) -> ObjectRef {
+        ObjectRef {
+            api_version: "v1".to_string(),
+            kind: "Namespace".to_string(),
+            namespace: None,
+            name: name.to_string(),
+        }
+    }
+
+    /// The cluster as a whole: the subject of findings about something missing from the
+    /// entire input (no runtime protection agent, no policy engine). Shown as `Cluster/*`.
+    pub fn cluster() -> ObjectRef {
+        ObjectRef {
+            api_version: String::new(),
+            kind: "Cluster".to_string(),
+            namespace: None,
+            name: "*".to_string(),
+        }
+    }
+
     /// The API group (empty for the core group).
     pub fn group(&self) -> &str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)

@@ -1,7 +1,9 @@
 //! What a check sees (the object, the inventory, the settings) and where it reports.
 
 use palisade_model::workload::{PodSpecLocator, PodTemplate};
-use palisade_model::{FieldPath, Inventory, LabelSelector, Object};
+use std::sync::Arc;
+
+use palisade_model::{FieldPath, Inventory, LabelSelector, Object, ObjectRef, Pos};
 use palisade_pss::{Level, LevelVersion, PodView, Version};
 
 use crate::finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
@@ -288,6 +290,33 @@ impl Sink {
             message: message.into(),
             object: object.id.clone(),
             location,
+            related: Vec::new(),
+            pss: None,
+            admission: None,
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+}
+
+impl Sink {
+    /// Reports something the input lacks, about `subject` (a namespace with no default-deny
+    /// policy, [`ObjectRef::cluster`] for what is missing everywhere). When `subject` is in
+    /// the input, report on the object instead, so the finding points at a line.
+    pub fn report_absent(
+        &mut self,
+        subject: ObjectRef,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        self.findings.push(Finding {
+            rule: self.rule,
+            severity: self.rule.severity,
+            message: message.into(),
+            object: Arc::new(subject),
+            location: Location {
+                file: None,
+                pos: Pos::default(),
+                path: FieldPath::root(),
+            },
             related: Vec::new(),
             pss: None,
             admission: None,
