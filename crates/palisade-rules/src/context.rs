@@ -293,6 +293,8 @@ impl Sink {
             related: Vec::new(),
             pss: None,
             admission: None,
+            waiver: None,
+            baselined: false,
         });
         self.findings.last_mut().expect("just pushed")
     }
@@ -320,6 +322,8 @@ impl Sink {
             related: Vec::new(),
             pss: None,
             admission: None,
+            waiver: None,
+            baselined: false,
         });
         self.findings.last_mut().expect("just pushed")
     }

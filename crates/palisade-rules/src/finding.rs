@@ -71,4 +71,63 @@ pub struct Finding {
     pub related: Vec<Related>,
     pub pss: Option<PssFinding>,
     pub admission: Option<AdmissionDetail>,
+    /// The waiver that matched, set by the waiver stage (never by rules). An expired
+    /// waiver is kept here so the report can say so, but does not waive.
+    pub waiver: Option<Arc<WaiverNote>>,
+    /// Accepted by `--baseline`: known before, not failing.
+    pub baselined: bool,
+}
+
+/// Whether a finding counts against the scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    /// Fails the scan (including findings whose waiver has expired).
+    Open,
+    /// Accepted by an unexpired waiver.
+    Waived,
+    /// Present in the baseline.
+    Baselined,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::Waived => "waived",
+            Status::Baselined => "baselined",
+        }
+    }
+}
+
+impl Finding {
+    pub fn status(&self) -> Status {
+        if self.waiver.as_ref().is_some_and(|w| !w.expired) {
+            Status::Waived
+        } else if self.baselined {
+            Status::Baselined
+        } else {
+            Status::Open
+        }
+    }
+}
+
+/// Where a waiver was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WaiverSource {
+    /// An entry of the configuration file's `waivers:` list.
+    Config { file: Arc<str>, line: u32 },
+    /// An annotation on the object itself.
+    Annotation { key: String },
+}
+
+/// A waiver as a finding carries it: who accepted the risk, why, until when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaiverNote {
+    pub source: WaiverSource,
+    pub justification: String,
+    pub owner: Option<String>,
+    pub ticket: Option<String>,
+    /// `YYYY-MM-DD`, the last day the waiver holds.
+    pub expires: Option<String>,
+    pub expired: bool,
 }

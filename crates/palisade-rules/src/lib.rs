@@ -21,5 +21,7 @@ pub use context::{
     InventoryCtx, ObjectCtx, RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, Sink, glob_match,
 };
 pub use engine::{Coverage, Evaluation, RuleRun, evaluate};
-pub use finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
+pub use finding::{
+    AdmissionDetail, Finding, Location, PssFinding, Related, Status, WaiverNote, WaiverSource,
+};
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};

@@ -1,0 +1,202 @@
+//! Waivers: accepted risks, stated where an auditor can read them.
+//!
+//! A waiver names a rule, the objects it covers, why, who owns the decision, and when it
+//! ends. Applying waivers marks matching findings as waived (they stay in the report); a
+//! waiver past its expiry date waives nothing (its findings fail again and say so); a waiver
+//! that matched nothing is reported as unused, so stale entries don't pile up. An object can
+//! also carry its own waiver as an annotation, `palisade.dev/waive.<RULE-ID>: <reason>`.
+//! The scan, the cluster scan and the webhook all call [`apply`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use palisade_model::{Inventory, LabelSelector, Object, ObjectRef};
+use palisade_rules::{Finding, Rule, WaiverNote, WaiverSource, glob_match};
+
+use crate::date::Date;
+
+/// The annotation prefix of inline waivers.
+pub const INLINE_PREFIX: &str = "palisade.dev/waive.";
+
+/// Which objects a waiver covers; an unset field matches anything. `namespace` and `name`
+/// are globs.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectMatch {
+    pub kind: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub labels: Option<LabelSelector>,
+}
+
+impl ObjectMatch {
+    fn matches(&self, id: &ObjectRef, object: Option<&Object>) -> bool {
+        if self.kind.as_ref().is_some_and(|k| *k != id.kind) {
+            return false;
+        }
+        if let Some(ns) = &self.namespace {
+            match id.effective_namespace() {
+                Some(actual) if glob_match(ns, actual) => {}
+                _ => return false,
+            }
+        }
+        if self.name.as_ref().is_some_and(|n| !glob_match(n, &id.name)) {
+            return false;
+        }
+        if let Some(selector) = &self.labels {
+            let labels: Vec<(&str, &str)> =
+                object.map(|o| o.labels().collect()).unwrap_or_default();
+            if !selector.matches(&labels) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// One waiver of the configuration file.
+#[derive(Clone, Debug)]
+pub struct Waiver {
+    pub rule: &'static Rule,
+    pub objects: ObjectMatch,
+    pub expires: Option<Date>,
+    pub note: Arc<WaiverNote>,
+}
+
+/// What applying waivers found out about the waivers themselves.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WaiverOutcome {
+    /// Waivers (by index) that matched no finding.
+    pub unused: Vec<usize>,
+    /// Waivers (by index) past their expiry that matched findings (which now fail).
+    pub expired: Vec<usize>,
+    /// Findings waived.
+    pub waived: usize,
+    /// Inline waiver annotations that could not be used, with the object and why.
+    pub invalid_inline: Vec<(Arc<ObjectRef>, String)>,
+}
+
+/// Marks findings covered by `waivers` or by inline annotations (when `inline` is on).
+/// `today` decides expiry: a waiver holds through its `expires` day.
+pub fn apply(
+    findings: &mut [Finding],
+    inventory: &Inventory,
+    waivers: &[Waiver],
+    inline: bool,
+    today: Date,
+) -> WaiverOutcome {
+    let mut outcome = WaiverOutcome::default();
+    let expired: Vec<bool> = waivers
+        .iter()
+        .map(|w| w.expires.is_some_and(|d| d < today))
+        .collect();
+    let expired_notes: Vec<Arc<WaiverNote>> = waivers
+        .iter()
+        .map(|w| {
+            Arc::new(WaiverNote {
+                expired: true,
+                ..(*w.note).clone()
+            })
+        })
+        .collect();
+    // Objects by identity, for label selectors; built only when a waiver needs labels.
+    let needs_labels = waivers.iter().any(|w| w.objects.labels.is_some());
+    let by_id: HashMap<&ObjectRef, &Object> = if needs_labels {
+        inventory.objects().iter().map(|o| (&*o.id, o)).collect()
+    } else {
+        HashMap::new()
+    };
+    let inline_waivers = if inline {
+        inline_notes(inventory, &mut outcome)
+    } else {
+        HashMap::new()
+    };
+    let mut used = vec![false; waivers.len()];
+    let mut expired_used = vec![false; waivers.len()];
+    for finding in findings.iter_mut() {
+        if let Some(note) = inline_waivers.get(&(&*finding.object, finding.rule.id)) {
+            finding.waiver = Some(note.clone());
+            outcome.waived += 1;
+            continue;
+        }
+        let object = by_id.get(&*finding.object).copied();
+        let mut expired_match = None;
+        let mut waived = false;
+        for (i, w) in waivers.iter().enumerate() {
+            if w.rule.meta.id != finding.rule.id || !w.objects.matches(&finding.object, object) {
+                continue;
+            }
+            if expired[i] {
+                expired_match.get_or_insert(i);
+                continue;
+            }
+            used[i] = true;
+            finding.waiver = Some(w.note.clone());
+            outcome.waived += 1;
+            waived = true;
+            break;
+        }
+        if let (false, Some(i)) = (waived, expired_match) {
+            expired_used[i] = true;
+            finding.waiver = Some(expired_notes[i].clone());
+        }
+    }
+    for i in 0..waivers.len() {
+        if expired_used[i] {
+            outcome.expired.push(i);
+        } else if !used[i] {
+            outcome.unused.push(i);
+        }
+    }
+    outcome
+}
+
+/// `palisade.dev/waive.<RULE>` annotations: (object, rule ID) → note.
+fn inline_notes<'a>(
+    inventory: &'a Inventory,
+    outcome: &mut WaiverOutcome,
+) -> HashMap<(&'a ObjectRef, &'static str), Arc<WaiverNote>> {
+    let mut notes = HashMap::new();
+    for object in inventory.objects() {
+        let Some(annotations) = object
+            .root()
+            .get_in(&["metadata", "annotations"])
+            .and_then(|a| a.as_map())
+        else {
+            continue;
+        };
+        for (key, value) in annotations {
+            let Some(rule_key) = key.strip_prefix(INLINE_PREFIX) else {
+                continue;
+            };
+            let Some(rule) = palisade_rules::registry::find(rule_key) else {
+                outcome.invalid_inline.push((
+                    object.id.clone(),
+                    format!("annotation {key}: unknown rule {rule_key:?}"),
+                ));
+                continue;
+            };
+            let reason = value.as_str().map(str::trim).unwrap_or_default();
+            if reason.is_empty() {
+                outcome.invalid_inline.push((
+                    object.id.clone(),
+                    format!("annotation {key}: a waiver needs a reason as its value"),
+                ));
+                continue;
+            }
+            notes.insert(
+                (&*object.id, rule.meta.id),
+                Arc::new(WaiverNote {
+                    source: WaiverSource::Annotation {
+                        key: key.to_string(),
+                    },
+                    justification: reason.to_string(),
+                    owner: None,
+                    ticket: None,
+                    expires: None,
+                    expired: false,
+                }),
+            );
+        }
+    }
+    notes
+}
