@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Scan manifests: files, folders (recursively), globs, or - for standard input.
-    Scan(ScanArgs),
+    Scan(Box<ScanArgs>),
     /// List the rules.
     Rules(RulesArgs),
     /// Explain a rule: why it matters, how to fix it, examples, controls.
@@ -104,9 +104,29 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub pss_level: Option<PssLevelArg>,
 
-    /// Pod Security Standards policy version: v1.N or latest.
-    #[arg(long, default_value = "latest", value_name = "VERSION")]
-    pub pss_version: String,
+    /// Pod Security Standards policy version: v1.N or latest (default: the configuration's, else latest).
+    #[arg(long, value_name = "VERSION")]
+    pub pss_version: Option<String>,
+
+    /// Configuration file (default: the nearest .palisade.yaml from the first PATH upward).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<std::path::PathBuf>,
+
+    /// Ignore any .palisade.yaml: built-in defaults only.
+    #[arg(long)]
+    pub no_config: bool,
+
+    /// Show the per-control compliance view: hipaa, pci-dss, soc2, cis, nsa or all (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "FRAMEWORK")]
+    pub framework: Vec<String>,
+
+    /// Accept the findings recorded in this baseline file: only new findings fail.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<std::path::PathBuf>,
+
+    /// Record the open findings in this baseline file (adopting Palisade on an existing repository).
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<std::path::PathBuf>,
 
     /// Colour the table output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]

@@ -3,11 +3,13 @@
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
+use palisade_config::{Baseline, Config, Date, apply_severity, apply_waivers};
+use palisade_controls::Framework;
 use palisade_loader::load_inputs;
 use palisade_model::Inventory;
-use palisade_pss::{Level, LevelVersion, Version};
+use palisade_pss::{Level, Version};
 use palisade_report::{EmitOptions, Format, Report, ScanStats, catalog, emit};
-use palisade_rules::{Rule, Settings, evaluate, registry};
+use palisade_rules::{Rule, Status, evaluate, registry};
 
 use crate::args::{
     CatalogFormat, Cli, ColorChoice, Command, OutputFormat, PssLevelArg, RulesArgs, ScanArgs,
@@ -15,26 +17,30 @@ use crate::args::{
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
-        Command::Scan(args) => scan(args),
+        Command::Scan(args) => scan(*args),
         Command::Rules(args) => rules(&args),
         Command::Explain { rule } => explain(&rule),
     }
 }
 
-/// The rules a scan runs: `--rules` (default all), narrowed to the Pod Security checks of
-/// `--pss-level` when given, minus `--skip-rules`.
-fn select_rules(args: &ScanArgs) -> Result<Vec<&'static Rule>, String> {
+/// The rules a scan runs: `--rules` (else the configuration's `rules.select`, else all),
+/// narrowed to the Pod Security checks of `--pss-level` when given, minus the
+/// configuration's `rules.ignore` and `--skip-rules`.
+fn select_rules(args: &ScanArgs, config: &Config) -> Result<Vec<&'static Rule>, String> {
     let unknown = |keys: Vec<String>| {
         format!(
             "unknown rule, name or area: {} (see `palisade rules`)",
             keys.join(", ")
         )
     };
-    let mut rules: Vec<&'static Rule> = if args.rules.is_empty() {
-        registry::all().to_vec()
-    } else {
+    let mut rules: Vec<&'static Rule> = if !args.rules.is_empty() {
         registry::select(&args.rules).map_err(unknown)?
+    } else if !config.select.is_empty() {
+        config.select.clone()
+    } else {
+        registry::all().to_vec()
     };
+    rules.retain(|r| !config.ignore.iter().any(|i| i.meta.id == r.meta.id));
     if let Some(level) = args.pss_level {
         // Exactly the checks Pod Security Admission runs at that level; at restricted that
         // includes the baseline checks (the version decides which are overridden).
@@ -62,17 +68,76 @@ fn output_format(f: OutputFormat) -> Format {
     }
 }
 
-fn scan(args: ScanArgs) -> Result<ExitCode, String> {
-    let version = Version::parse(&args.pss_version)
-        .map_err(|e| format!("invalid --pss-version {:?}: {e}", args.pss_version))?;
-    let level = match args.pss_level {
-        Some(PssLevelArg::Baseline) => Level::Baseline,
-        _ => Level::Restricted,
+/// The configuration: `--config`, else the nearest `.palisade.yaml` above the first path,
+/// else the defaults. Its errors are fatal (exit 2): a scan under a misread policy would
+/// mislead.
+fn load_config(args: &ScanArgs) -> Result<Config, ExitCode> {
+    if args.no_config {
+        return Ok(Config::builtin());
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let first = args.paths.first().map(String::as_str).unwrap_or(".");
+            let start = if first == "-" || first.contains(['*', '?', '[']) {
+                std::path::Path::new(".")
+            } else {
+                std::path::Path::new(first)
+            };
+            Config::discover(start)
+        }
     };
-    let rules = select_rules(&args)?;
-    let settings = Settings {
-        pss: LevelVersion::new(level, version),
-        ..Settings::default()
+    let Some(path) = path else {
+        return Ok(Config::builtin());
+    };
+    Config::load(&path).map_err(|errors| {
+        for e in errors {
+            anstream::eprintln!("error: {e}");
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn scan(args: ScanArgs) -> Result<ExitCode, String> {
+    let config = match load_config(&args) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let mut settings = config.settings();
+    if let Some(v) = &args.pss_version {
+        settings.pss.version =
+            Version::parse(v).map_err(|e| format!("invalid --pss-version {v:?}: {e}"))?;
+    }
+    match args.pss_level {
+        Some(PssLevelArg::Baseline) => settings.pss.level = Level::Baseline,
+        Some(PssLevelArg::Restricted) => settings.pss.level = Level::Restricted,
+        None => {}
+    }
+    let rules = select_rules(&args, &config)?;
+    let mut frameworks = Vec::new();
+    for f in &args.framework {
+        match (f.as_str(), Framework::parse(f)) {
+            ("all", _) => frameworks = Framework::ALL.to_vec(),
+            (_, Some(f)) if !frameworks.contains(&f) => frameworks.push(f),
+            (_, Some(_)) => {}
+            (_, None) => {
+                return Err(format!(
+                    "unknown framework {f:?} (expected hipaa, pci-dss, soc2, cis, nsa or all)"
+                ));
+            }
+        }
+    }
+    if args.framework.is_empty() {
+        frameworks = config.frameworks.clone();
+    }
+    let baseline = match &args.baseline {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|t| Baseline::from_json(&t))
+                .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?,
+        ),
+        None => None,
     };
 
     // PALISADE_TIMINGS=1 prints how long each stage took (for the benchmark and profiling).
@@ -112,15 +177,35 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         .map(|o| (o.id.clone(), o.file_arc().cloned()))
         .collect();
     let inventory = Inventory::new(loaded.objects);
-    let mut findings = evaluate(&inventory, &rules, &settings).findings;
+    let evaluation = evaluate(&inventory, &rules, &settings);
     lap("evaluate");
+    let mut findings = evaluation.findings;
+    // The decisions stage: severities, waivers, baseline (shared with every front end).
+    apply_severity(&config, &mut findings);
+    let outcome = apply_waivers(
+        &mut findings,
+        &inventory,
+        &config.waivers,
+        config.inline_waivers,
+        Date::today(),
+    );
+    let notices = outcome.notices(&config.waivers);
+    if let Some(path) = &args.write_baseline {
+        let written = Baseline::of(&findings);
+        std::fs::write(path, written.to_json())
+            .map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))?;
+        written.apply(&mut findings);
+    }
+    if let Some(baseline) = &baseline {
+        baseline.apply(&mut findings);
+    }
     if let Some(min) = args.min_severity {
         findings.retain(|f| f.severity >= min.severity());
     }
     let fail_on = args.fail_on.map(|s| s.severity());
-    let failing = findings
-        .iter()
-        .any(|f| fail_on.is_none_or(|threshold| f.severity >= threshold));
+    let failing = findings.iter().any(|f| {
+        f.status() == Status::Open && fail_on.is_none_or(|threshold| f.severity >= threshold)
+    });
     let report = Report {
         findings,
         errors: loaded.errors,
@@ -129,6 +214,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         rules,
         objects,
         pss_policy: settings.pss,
+        runs: evaluation.runs,
+        notices,
+        frameworks,
     };
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
@@ -171,6 +259,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         }
         for w in &report.warnings {
             anstream::eprintln!("warning: {w}");
+        }
+        for n in &report.notices {
+            anstream::eprintln!("warning: {n}");
         }
     }
     let code = if !report.errors.is_empty() {

@@ -14,7 +14,9 @@ pub mod waivers;
 pub use baseline::{Baseline, BaselineEntry};
 pub use date::Date;
 pub use file::{CONFIG_FILE, Config, ConfigError, WorkloadKind};
-pub use waivers::{INLINE_PREFIX, ObjectMatch, Waiver, WaiverOutcome, apply as apply_waivers};
+pub use waivers::{
+    INLINE_PREFIX, Notice, ObjectMatch, Waiver, WaiverOutcome, apply as apply_waivers,
+};
 
 use palisade_rules::Finding;
 

@@ -200,3 +200,70 @@ fn inline_notes<'a>(
     }
     notes
 }
+
+/// Something about the team's own decisions a person should act on (an unused, expired or
+/// invalid waiver); reported, never failing the scan by itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    /// `unused-waiver`, `expired-waiver` or `invalid-waiver`.
+    pub kind: &'static str,
+    pub file: Option<Arc<str>>,
+    pub line: u32,
+    pub message: String,
+}
+
+impl std::fmt::Display for Notice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.file {
+            Some(file) if self.line > 0 => write!(f, "{file}:{}: {}", self.line, self.message),
+            Some(file) => write!(f, "{file}: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl WaiverOutcome {
+    /// The notices for people: expired waivers, unused ones, invalid inline annotations.
+    pub fn notices(&self, waivers: &[Waiver]) -> Vec<Notice> {
+        let at = |w: &Waiver| match &w.note.source {
+            WaiverSource::Config { file, line } => (Some(file.clone()), *line),
+            WaiverSource::Annotation { .. } => (None, 0),
+        };
+        let mut notices = Vec::new();
+        for w in self.expired.iter().map(|&i| &waivers[i]) {
+            let (file, line) = at(w);
+            notices.push(Notice {
+                kind: "expired-waiver",
+                file,
+                line,
+                message: format!(
+                    "waiver for {} expired on {}: its findings fail again (owner {})",
+                    w.rule.meta.id,
+                    w.note.expires.as_deref().unwrap_or("?"),
+                    w.note.owner.as_deref().unwrap_or("?")
+                ),
+            });
+        }
+        for w in self.unused.iter().map(|&i| &waivers[i]) {
+            let (file, line) = at(w);
+            notices.push(Notice {
+                kind: "unused-waiver",
+                file,
+                line,
+                message: format!(
+                    "waiver for {} matched no finding: remove it, or check its object selector",
+                    w.rule.meta.id
+                ),
+            });
+        }
+        for (object, message) in &self.invalid_inline {
+            notices.push(Notice {
+                kind: "invalid-waiver",
+                file: None,
+                line: 0,
+                message: format!("{object}: {message}"),
+            });
+        }
+        notices
+    }
+}

@@ -6,16 +6,17 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 
+use crate::compliance::{self, ControlStatus, FrameworkView, RuleResult};
 use crate::{Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
 use palisade_loader::{LoadError, LoadWarning};
 use palisade_model::FieldPath;
 use palisade_pss::LevelVersion;
-use palisade_rules::{Finding, Rule, Severity};
+use palisade_rules::{Coverage, Finding, Rule, Severity, WaiverNote, WaiverSource};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -51,6 +52,9 @@ struct SummaryOut {
     errors: usize,
     warnings: usize,
     rules_evaluated: usize,
+    rules_not_evaluated: usize,
+    waived: usize,
+    baselined: usize,
 }
 
 #[derive(Serialize)]
@@ -126,8 +130,156 @@ struct FindingOut<'a> {
     pss_policy: Option<Shown<LevelVersion>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     admission: Option<AdmissionOut<'a>>,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<WaiverOut<'a>>,
     remediation: &'static str,
     help_uri: &'a str,
+}
+
+#[derive(Serialize)]
+pub(crate) struct WaiverOut<'a> {
+    /// `config` or `annotation`.
+    source: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    annotation: Option<&'a str>,
+    justification: &'a str,
+    owner: Option<&'a str>,
+    ticket: Option<&'a str>,
+    expires: Option<&'a str>,
+    expired: bool,
+}
+
+pub(crate) fn waiver_out(w: &WaiverNote) -> WaiverOut<'_> {
+    let (source, file, line, annotation) = match &w.source {
+        WaiverSource::Config { file, line } => ("config", Some(&**file), Some(*line), None),
+        WaiverSource::Annotation { key } => ("annotation", None, None, Some(key.as_str())),
+    };
+    WaiverOut {
+        source,
+        file,
+        line,
+        annotation,
+        justification: &w.justification,
+        owner: w.owner.as_deref(),
+        ticket: w.ticket.as_deref(),
+        expires: w.expires.as_deref(),
+        expired: w.expired,
+    }
+}
+
+#[derive(Serialize)]
+struct CoverageOut<'a> {
+    rule_id: &'static str,
+    /// `checked` or `not-evaluated`.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    objects: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct NoticeOut<'a> {
+    kind: &'static str,
+    file: Option<&'a str>,
+    line: Option<u32>,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct FrameworkOut<'a> {
+    framework: &'static str,
+    name: &'a str,
+    edition: &'a str,
+    /// Passing controls per 100 fully assessed (pass, waived, fail) controls.
+    score: Option<f64>,
+    controls_by_status: BTreeMap<&'static str, usize>,
+    controls: Vec<ControlViewOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ControlViewOut<'a> {
+    id: &'a str,
+    citation: &'a str,
+    title: &'a str,
+    status: &'static str,
+    pass: usize,
+    fail: usize,
+    waived: usize,
+    not_evaluated: usize,
+    rules: Vec<ControlRuleOut<'a>>,
+    manual_evidence: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ControlRuleOut<'a> {
+    rule_id: &'static str,
+    relation: &'static str,
+    result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open_findings: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    accepted_findings: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+}
+
+fn framework_out(v: &FrameworkView) -> FrameworkOut<'_> {
+    FrameworkOut {
+        framework: v.framework.id(),
+        name: &v.name,
+        edition: &v.edition,
+        score: v.score().map(|s| (s * 10.0).round() / 10.0),
+        controls_by_status: ControlStatus::ALL
+            .into_iter()
+            .map(|s| (s.as_str(), v.count(s)))
+            .collect(),
+        controls: v
+            .controls
+            .iter()
+            .map(|c| {
+                let [pass, fail, waived, not_evaluated] = c.counts();
+                ControlViewOut {
+                    id: &c.id,
+                    citation: &c.citation,
+                    title: &c.title,
+                    status: c.status.as_str(),
+                    pass,
+                    fail,
+                    waived,
+                    not_evaluated,
+                    rules: c
+                        .rules
+                        .iter()
+                        .map(|r| ControlRuleOut {
+                            rule_id: r.rule.meta.id,
+                            relation: r.relation.as_str(),
+                            result: r.result.as_str(),
+                            open_findings: match r.result {
+                                RuleResult::Fail { open } => Some(open),
+                                _ => None,
+                            },
+                            accepted_findings: match r.result {
+                                RuleResult::Waived { accepted } => Some(accepted),
+                                _ => None,
+                            },
+                            reason: match &r.result {
+                                RuleResult::NotEvaluated { reason } => Some(reason),
+                                RuleResult::NotRun => Some("not selected for this scan"),
+                                _ => None,
+                            },
+                        })
+                        .collect(),
+                    manual_evidence: &c.manual_evidence,
+                }
+            })
+            .collect(),
+    }
 }
 
 #[derive(Serialize)]
@@ -241,6 +393,8 @@ fn finding_out<'a>(f: &'a Finding, data: Option<&'a RuleData>, pretty: bool) -> 
             namespace: &a.namespace,
             response: &a.response,
         }),
+        status: f.status().as_str(),
+        waiver: f.waiver.as_deref().map(waiver_out),
         remediation: f.rule.remediation,
         help_uri: data.map_or("", |d| &d.help_uri),
     }
@@ -318,6 +472,13 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
             errors: report.errors.len(),
             warnings: report.warnings.len(),
             rules_evaluated: report.rules.len(),
+            rules_not_evaluated: report
+                .runs
+                .iter()
+                .filter(|r| matches!(r.coverage, Coverage::NotEvaluated { .. }))
+                .count(),
+            waived: summary.waived,
+            baselined: summary.baselined,
         },
     };
     let data = rule_data(&report.rules);
@@ -381,5 +542,48 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
         b"\"warnings\":"
     })?;
     out.write_all(&to_json(&warnings, pretty, 2))?;
+    let coverage: Vec<CoverageOut<'_>> = report
+        .runs
+        .iter()
+        .map(|r| match &r.coverage {
+            Coverage::Checked { objects } => CoverageOut {
+                rule_id: r.rule.meta.id,
+                status: "checked",
+                objects: Some(*objects),
+                reason: None,
+            },
+            Coverage::NotEvaluated { reason } => CoverageOut {
+                rule_id: r.rule.meta.id,
+                status: "not-evaluated",
+                objects: None,
+                reason: Some(reason),
+            },
+        })
+        .collect();
+    let notices: Vec<NoticeOut<'_>> = report
+        .notices
+        .iter()
+        .map(|n| NoticeOut {
+            kind: n.kind,
+            file: n.file.as_deref(),
+            line: known(n.line),
+            message: &n.message,
+        })
+        .collect();
+    let views: Vec<FrameworkView> = report
+        .frameworks
+        .iter()
+        .map(|f| compliance::view(report, *f))
+        .collect();
+    let frameworks: Vec<FrameworkOut<'_>> = views.iter().map(framework_out).collect();
+    for (key, value) in [
+        ("coverage", to_json(&coverage, pretty, 2)),
+        ("notices", to_json(&notices, pretty, 2)),
+        ("compliance", to_json(&frameworks, pretty, 2)),
+    ] {
+        out.write_all(sep)?;
+        out.write_all(format!("\"{key}\":{}", if pretty { " " } else { "" }).as_bytes())?;
+        out.write_all(&value)?;
+    }
     out.write_all(if pretty { b"\n}\n" } else { b"}\n" })
 }

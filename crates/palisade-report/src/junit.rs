@@ -10,7 +10,7 @@ use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatu
 
 use crate::{Report, TOOL_NAME};
 use palisade_model::ObjectRef;
-use palisade_rules::Finding;
+use palisade_rules::{Finding, Status};
 
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = JunitReport::new(TOOL_NAME);
@@ -25,7 +25,12 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             })
     };
     let mut by_object: HashMap<(&ObjectRef, Option<&str>), Vec<&Finding>> = HashMap::new();
-    for f in &report.findings {
+    // Waived and baselined findings are accepted: they do not fail the object's case.
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.status() == Status::Open)
+    {
         by_object
             .entry((&*f.object, f.location.file.as_deref()))
             .or_default()

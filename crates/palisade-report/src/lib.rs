@@ -6,6 +6,7 @@
 //! ([`catalog`]) serve `palisade rules`, `palisade explain` and the generated docs/rules.
 
 pub mod catalog;
+pub mod compliance;
 mod json;
 mod junit;
 mod sarif;
@@ -15,10 +16,12 @@ use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::Arc;
 
+pub use palisade_config::Notice;
+use palisade_controls::Framework;
 use palisade_loader::{LoadError, LoadWarning};
 use palisade_model::ObjectRef;
 use palisade_pss::LevelVersion;
-use palisade_rules::{Finding, Rule, Severity};
+use palisade_rules::{Finding, Rule, RuleRun, Severity, Status};
 
 pub use sarif::uri_of;
 
@@ -65,14 +68,46 @@ pub struct Report {
     /// Every object scanned and its file, for formats that list passing objects too (JUnit).
     pub objects: Vec<(Arc<ObjectRef>, Option<Arc<str>>)>,
     pub pss_policy: LevelVersion,
+    /// What each rule covered (checked, or not evaluated and why).
+    pub runs: Vec<RuleRun>,
+    /// About the team's own decisions: unused, expired or invalid waivers.
+    pub notices: Vec<Notice>,
+    /// Frameworks whose per-control view the report includes.
+    pub frameworks: Vec<Framework>,
+}
+
+impl Report {
+    /// A report of findings alone (tests, simple front ends).
+    pub fn new(
+        findings: Vec<Finding>,
+        rules: Vec<&'static Rule>,
+        pss_policy: LevelVersion,
+    ) -> Report {
+        Report {
+            findings,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            stats: ScanStats::default(),
+            rules,
+            objects: Vec::new(),
+            pss_policy,
+            runs: Vec::new(),
+            notices: Vec::new(),
+            frameworks: Vec::new(),
+        }
+    }
 }
 
 /// Derived counts shared by the emitters.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Summary {
+    /// Open findings: the ones that fail the scan.
     pub findings: usize,
+    /// Open findings by severity.
     pub by_severity: BTreeMap<Severity, usize>,
     pub objects_with_findings: usize,
+    pub waived: usize,
+    pub baselined: usize,
 }
 
 impl Report {
@@ -81,15 +116,29 @@ impl Report {
         for s in Severity::ALL {
             by_severity.insert(s, 0);
         }
+        let (mut open, mut waived, mut baselined) = (0, 0, 0);
         for f in &self.findings {
-            *by_severity.entry(f.severity).or_insert(0) += 1;
+            match f.status() {
+                Status::Open => {
+                    open += 1;
+                    *by_severity.entry(f.severity).or_insert(0) += 1;
+                }
+                Status::Waived => waived += 1,
+                Status::Baselined => baselined += 1,
+            }
         }
-        let objects: std::collections::HashSet<&ObjectRef> =
-            self.findings.iter().map(|f| &*f.object).collect();
+        let objects: std::collections::HashSet<&ObjectRef> = self
+            .findings
+            .iter()
+            .filter(|f| f.status() == Status::Open)
+            .map(|f| &*f.object)
+            .collect();
         Summary {
-            findings: self.findings.len(),
+            findings: open,
             by_severity,
             objects_with_findings: objects.len(),
+            waived,
+            baselined,
         }
     }
 }

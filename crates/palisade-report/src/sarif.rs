@@ -11,8 +11,9 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
+use crate::json::waiver_out;
 use crate::{INFORMATION_URI, Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
-use palisade_rules::{Finding, Rule, Severity};
+use palisade_rules::{Finding, Rule, Severity, Status, WaiverSource};
 
 fn level(severity: Severity) -> &'static str {
     match severity {
@@ -160,6 +161,39 @@ fn result(f: &Finding, rule_index: usize) -> Value {
         result["properties"]["admission"] =
             json!({"mode": a.mode, "namespace": a.namespace, "response": a.response});
     }
+    // Accepted findings stay in the log as suppressed results (code scanning shows them as
+    // dismissed); an expired waiver is no suppression, but its details are kept.
+    match f.status() {
+        Status::Waived => {
+            let w = f
+                .waiver
+                .as_deref()
+                .expect("waived findings carry their waiver");
+            let kind = match w.source {
+                WaiverSource::Config { .. } => "external",
+                WaiverSource::Annotation { .. } => "inSource",
+            };
+            result["suppressions"] = json!([{
+                "kind": kind,
+                "status": "accepted",
+                "justification": w.justification,
+                "properties": waiver_out(w),
+            }]);
+        }
+        Status::Baselined => {
+            result["baselineState"] = json!("unchanged");
+            result["suppressions"] = json!([{
+                "kind": "external",
+                "status": "accepted",
+                "justification": "present in the baseline",
+            }]);
+        }
+        Status::Open => {
+            if let Some(w) = f.waiver.as_deref() {
+                result["properties"]["expired_waiver"] = json!(waiver_out(w));
+            }
+        }
+    }
     result
 }
 
@@ -188,6 +222,21 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             n["locations"] = json!([{"physicalLocation": physical}]);
             n
         })
+        .chain(report.notices.iter().map(|n| {
+            let mut v = json!({
+                "level": "warning",
+                "message": {"text": n.message},
+                "descriptor": {"id": n.kind},
+            });
+            if let Some(file) = &n.file {
+                let mut physical = json!({"artifactLocation": {"uri": uri_of(file)}});
+                if n.line > 0 {
+                    physical["region"] = json!({"startLine": n.line});
+                }
+                v["locations"] = json!([{"physicalLocation": physical}]);
+            }
+            v
+        }))
         .chain(report.warnings.iter().map(|w| {
             json!({
                 "level": "warning",

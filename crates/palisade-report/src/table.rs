@@ -6,8 +6,9 @@ use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Effects, Style};
 
+use crate::compliance::{self, ControlStatus, FrameworkView, RuleResult};
 use crate::{EmitOptions, Report};
-use palisade_rules::{Finding, Severity};
+use palisade_rules::{Coverage, Finding, Severity, Status, WaiverNote, WaiverSource};
 
 struct Paint {
     color: bool,
@@ -57,7 +58,11 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
     };
     // Group by file (in input order of first appearance), then by object.
     let mut files: Vec<(String, Vec<ObjectGroup<'_>>)> = Vec::new();
-    for f in &report.findings {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.status() == Status::Open)
+    {
         let file = f
             .location
             .file
@@ -102,6 +107,21 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
                     "",
                     p.dim(&format!("{} · {}", f.rule.name, f.location.path))
                 )?;
+                if let Some(w) = f.waiver.as_deref().filter(|w| w.expired) {
+                    writeln!(
+                        out,
+                        "    {:>7}  {}",
+                        "",
+                        p.paint(
+                            Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+                            &format!(
+                                "waiver expired on {} ({})",
+                                w.expires.as_deref().unwrap_or("?"),
+                                waiver_source(w)
+                            )
+                        )
+                    )?;
+                }
             }
         }
         writeln!(out)?;
@@ -130,6 +150,57 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
             )?;
         }
         writeln!(out)?;
+    }
+    let waived: Vec<&Finding> = report
+        .findings
+        .iter()
+        .filter(|f| f.status() == Status::Waived)
+        .collect();
+    if !waived.is_empty() {
+        writeln!(out, "{}", p.bold("Waived"))?;
+        for f in &waived {
+            let w = f
+                .waiver
+                .as_deref()
+                .expect("waived findings carry their waiver");
+            let mut who = Vec::new();
+            if let Some(o) = &w.owner {
+                who.push(format!("owner {o}"));
+            }
+            if let Some(t) = &w.ticket {
+                who.push(t.clone());
+            }
+            if let Some(e) = &w.expires {
+                who.push(format!("until {e}"));
+            }
+            who.push(waiver_source(w));
+            writeln!(
+                out,
+                "  {} {}  {}",
+                p.bold(f.rule.id),
+                f.object,
+                w.justification
+            )?;
+            writeln!(out, "  {}", p.dim(&format!("  {}", who.join(" · "))))?;
+        }
+        writeln!(out)?;
+    }
+    if !report.notices.is_empty() {
+        writeln!(out, "{}", p.bold("Waivers"))?;
+        for n in &report.notices {
+            writeln!(
+                out,
+                "  {} {n}",
+                p.paint(
+                    Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+                    &format!("{}:", n.kind)
+                )
+            )?;
+        }
+        writeln!(out)?;
+    }
+    for framework in &report.frameworks {
+        compliance_table(&p, &compliance::view(report, *framework), out)?;
     }
     let summary = report.summary();
     let counts: BTreeMap<Severity, usize> = summary.by_severity.clone();
@@ -171,6 +242,23 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
             report.stats.skipped_documents
         ));
     }
+    if summary.waived + summary.baselined > 0 {
+        line.push_str(&format!(
+            "; {} waived, {} baselined",
+            summary.waived, summary.baselined
+        ));
+    }
+    let not_evaluated = report
+        .runs
+        .iter()
+        .filter(|r| matches!(r.coverage, Coverage::NotEvaluated { .. }))
+        .count();
+    if not_evaluated > 0 {
+        line.push_str(&format!(
+            "; {} not evaluated on this input",
+            plural(not_evaluated, "rule", "rules")
+        ));
+    }
     if !report.errors.is_empty() {
         line.push_str(&format!(
             "; {}",
@@ -179,4 +267,109 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
     }
     line.push_str(&format!("; Pod Security policy {}", report.pss_policy));
     writeln!(out, "{}", p.bold(&line))
+}
+
+fn waiver_source(w: &WaiverNote) -> String {
+    match &w.source {
+        WaiverSource::Config { file, line } => format!("{file}:{line}"),
+        WaiverSource::Annotation { key } => format!("annotation {key}"),
+    }
+}
+
+/// The per-control view: one line per control with a result, then the controls that need
+/// manual evidence and the rules that could not be evaluated, so coverage gaps are visible.
+fn compliance_table(p: &Paint, view: &FrameworkView, out: &mut dyn Write) -> io::Result<()> {
+    let score = view.score().map_or("no automated result".to_string(), |s| {
+        format!("score {s:.0}%")
+    });
+    let counts: Vec<String> = ControlStatus::ALL
+        .into_iter()
+        .map(|s| format!("{} {}", view.count(s), s.as_str()))
+        .collect();
+    writeln!(
+        out,
+        "{}",
+        p.bold(&format!("{}, {}: {score}", view.name, view.edition))
+    )?;
+    writeln!(
+        out,
+        "  {}",
+        p.dim(&format!("controls: {}", counts.join(", ")))
+    )?;
+    let status_style = |s: ControlStatus| match s {
+        ControlStatus::Fail => Style::new().fg_color(Some(AnsiColor::Red.into())),
+        ControlStatus::Pass => Style::new().fg_color(Some(AnsiColor::Green.into())),
+        ControlStatus::Waived | ControlStatus::Partial => {
+            Style::new().fg_color(Some(AnsiColor::Yellow.into()))
+        }
+        ControlStatus::NotEvaluated | ControlStatus::Manual => {
+            Style::new().effects(Effects::DIMMED)
+        }
+    };
+    let mut not_evaluated: BTreeMap<&str, &str> = BTreeMap::new();
+    for c in view
+        .controls
+        .iter()
+        .filter(|c| c.status != ControlStatus::Manual)
+    {
+        let rules: Vec<String> = c
+            .rules
+            .iter()
+            .map(|r| {
+                let mark = match &r.result {
+                    RuleResult::Pass => "pass".to_string(),
+                    RuleResult::Fail { open } => format!("fail {open}"),
+                    RuleResult::Waived { accepted } => format!("waived {accepted}"),
+                    RuleResult::NotEvaluated { reason } => {
+                        not_evaluated.insert(r.rule.meta.id, reason);
+                        "n/e".to_string()
+                    }
+                    RuleResult::NotRun => "off".to_string(),
+                };
+                format!("{} {mark}", r.rule.meta.id)
+            })
+            .collect();
+        writeln!(
+            out,
+            "  {} {:<12} {}",
+            p.paint(
+                status_style(c.status),
+                &format!("{:<13}", c.status.as_str())
+            ),
+            c.id,
+            c.title
+        )?;
+        writeln!(out, "  {:<13} {:<12} {}", "", "", p.dim(&rules.join(", ")))?;
+        for m in &c.manual_evidence {
+            writeln!(
+                out,
+                "  {:<13} {:<12} {}",
+                "",
+                "",
+                p.dim(&format!("manual evidence: {m}"))
+            )?;
+        }
+    }
+    let manual: Vec<&compliance::ControlView> = view
+        .controls
+        .iter()
+        .filter(|c| c.status == ControlStatus::Manual)
+        .collect();
+    if !manual.is_empty() {
+        writeln!(
+            out,
+            "  {}",
+            p.bold("Needs manual evidence (no automated check)")
+        )?;
+        for c in manual {
+            writeln!(out, "  {:<13} {:<12} {}", "manual", c.id, c.title)?;
+        }
+    }
+    if !not_evaluated.is_empty() {
+        writeln!(out, "  {}", p.bold("Not evaluated on this input"))?;
+        for (id, reason) in not_evaluated {
+            writeln!(out, "  {:<13} {:<12} {reason}", "", id)?;
+        }
+    }
+    writeln!(out)
 }

@@ -1,10 +1,11 @@
 //! Every emitter over one canned report: snapshots, plus format validity (the SARIF schema,
 //! a JUnit parser, JSON fields the documentation promises).
 
+use palisade_config::{Baseline, Config, Date, apply_waivers};
 use palisade_loader::{Limits, load_str};
 use palisade_model::Inventory;
 use palisade_report::{EmitOptions, Format, Report, ScanStats, emit};
-use palisade_rules::{Settings, evaluate, registry};
+use palisade_rules::{evaluate, registry};
 use serde_json::Value;
 
 const MANIFESTS: &str = "\
@@ -39,6 +40,28 @@ kind: Pod
 metadata: {name: broken
 ";
 
+/// Waives one finding, keeps an expired waiver on another, leaves one waiver unused.
+const CONFIG: &str = "\
+frameworks: [pci-dss]
+waivers:
+  - rule: PSS003
+    objects: {kind: Deployment, namespace: payments, name: api}
+    justification: the API terminates node-local traffic (reviewed)
+    owner: platform-team
+    ticket: SEC-42
+    expires: 2999-12-31
+  - rule: PSS007
+    objects: {name: api}
+    justification: legacy driver
+    owner: platform-team
+    expires: 2001-01-01
+  - rule: PSS011
+    objects: {name: nothing-matches}
+    justification: stale
+    owner: platform-team
+    expires: 2999-12-31
+";
+
 fn canned_report() -> Report {
     let loaded = load_str("manifests/app.yaml", MANIFESTS, &Limits::default());
     let objects = loaded
@@ -47,10 +70,28 @@ fn canned_report() -> Report {
         .map(|o| (o.id.clone(), o.file_arc().cloned()))
         .collect();
     let inventory = Inventory::new(loaded.objects);
-    let settings = Settings::default();
-    let rules = registry::all().to_vec();
+    let config = Config::parse(&".palisade.yaml".into(), CONFIG).expect("valid config");
+    let settings = config.settings();
+    // The Pod Security rules only: the canned output must not change as other areas grow.
+    let rules = registry::select(&["pod-security".to_string()]).unwrap();
+    let evaluation = evaluate(&inventory, &rules, &settings);
+    let mut findings = evaluation.findings;
+    let outcome = apply_waivers(
+        &mut findings,
+        &inventory,
+        &config.waivers,
+        true,
+        Date::parse("2026-11-27").unwrap(),
+    );
+    // One finding accepted by a baseline.
+    let known = findings.iter().position(|f| f.rule.id == "PSS019").unwrap();
+    let baseline = Baseline::of(&findings[known..=known]);
+    baseline.apply(&mut findings);
     Report {
-        findings: evaluate(&inventory, &rules, &settings).findings,
+        runs: evaluation.runs,
+        notices: outcome.notices(&config.waivers),
+        frameworks: config.frameworks.clone(),
+        findings,
         errors: loaded.errors,
         warnings: loaded.warnings,
         stats: ScanStats {
@@ -102,6 +143,17 @@ fn json_has_the_documented_fields() {
     let text = render(Format::Json, false);
     let v: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["summary"]["waived"], 1);
+    assert_eq!(v["summary"]["baselined"], 1);
+    let statuses: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.iter().filter(|s| **s == "open").count(), 6);
+    assert_eq!(v["compliance"][0]["framework"], "pci-dss");
+    assert_eq!(v["notices"].as_array().unwrap().len(), 2);
     let findings = v["findings"].as_array().unwrap();
     assert!(!findings.is_empty());
     for f in findings {
