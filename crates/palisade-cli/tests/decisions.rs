@@ -321,5 +321,7 @@ fn severity_overrides_and_framework_view() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains("HIPAA Security Rule"))
-        .stdout(predicate::str::contains("Needs manual evidence"));
+        .stdout(predicate::str::contains(
+            "Needs manual evidence, no automated check",
+        ));
 }

@@ -356,14 +356,25 @@ fn compliance_table(p: &Paint, view: &FrameworkView, out: &mut dyn Write) -> io:
         .filter(|c| c.status == ControlStatus::Manual)
         .collect();
     if !manual.is_empty() {
+        // Listed by ID only: the titles are in the JSON report and the catalogue.
         writeln!(
             out,
             "  {}",
-            p.bold("Needs manual evidence (no automated check)")
+            p.bold(&format!(
+                "Needs manual evidence, no automated check ({}):",
+                manual.len()
+            ))
         )?;
+        let mut line = String::new();
         for c in manual {
-            writeln!(out, "  {:<13} {:<12} {}", "manual", c.id, c.title)?;
+            if line.len() + c.id.len() + 2 > 86 {
+                writeln!(out, "    {}", line.trim_end())?;
+                line.clear();
+            }
+            line.push_str(&c.id);
+            line.push_str(", ");
         }
+        writeln!(out, "    {}", line.trim_end_matches([',', ' ']))?;
     }
     if !not_evaluated.is_empty() {
         writeln!(out, "  {}", p.bold("Not evaluated on this input"))?;
