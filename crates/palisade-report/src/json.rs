@@ -43,6 +43,7 @@ struct Settings {
 #[derive(Serialize)]
 struct SummaryOut {
     findings: usize,
+    open: usize,
     by_severity: BySeverity,
     objects_scanned: usize,
     objects_with_findings: usize,
@@ -445,7 +446,7 @@ fn to_json<T: Serialize>(value: &T, pretty: bool, indent: usize) -> Vec<u8> {
 /// thousands); the result is byte-for-byte what a sequential writer would produce.
 pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()> {
     let summary = report.summary();
-    let n = |s| summary.by_severity.get(&s).copied().unwrap_or(0);
+    let n = |s| summary.all_by_severity.get(&s).copied().unwrap_or(0);
     let head = Head {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -456,7 +457,8 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
             pss_policy: report.pss_policy.to_string(),
         },
         summary: SummaryOut {
-            findings: summary.findings,
+            findings: report.findings.len(),
+            open: summary.findings,
             by_severity: BySeverity {
                 critical: n(Severity::Critical),
                 high: n(Severity::High),

@@ -108,6 +108,8 @@ pub struct Summary {
     pub objects_with_findings: usize,
     pub waived: usize,
     pub baselined: usize,
+    /// Every finding in the report, whatever its status, by severity.
+    pub all_by_severity: BTreeMap<Severity, usize>,
 }
 
 impl Report {
@@ -117,7 +119,9 @@ impl Report {
             by_severity.insert(s, 0);
         }
         let (mut open, mut waived, mut baselined) = (0, 0, 0);
+        let mut all_by_severity = by_severity.clone();
         for f in &self.findings {
+            *all_by_severity.entry(f.severity).or_insert(0) += 1;
             match f.status() {
                 Status::Open => {
                     open += 1;
@@ -139,6 +143,7 @@ impl Report {
             objects_with_findings: objects.len(),
             waived,
             baselined,
+            all_by_severity,
         }
     }
 }
