@@ -164,3 +164,61 @@ fn check_shared_service_account(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_model::Origin;
+    use palisade_model::workload::PodSpecLocator;
+
+    fn object(json: serde_json::Value) -> Object {
+        Object::from_json(&json, Origin::Cluster).unwrap()
+    }
+
+    fn app(labels: serde_json::Value) -> String {
+        let d = object(serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"template": {"metadata": {"labels": labels}, "spec": {}}}
+        }));
+        let t = PodSpecLocator::builtin().pod_template(&d).unwrap();
+        app_of(&d, &t).to_string()
+    }
+
+    #[test]
+    fn app_is_the_name_label_then_app_label_then_workload_name() {
+        assert_eq!(
+            app(serde_json::json!({"app.kubernetes.io/name": "shop", "app": "x"})),
+            "shop"
+        );
+        assert_eq!(
+            app(serde_json::json!({"app.kubernetes.io/name": "", "app": "x"})),
+            "x"
+        );
+        assert_eq!(app(serde_json::json!({"team": "a"})), "web");
+    }
+
+    #[test]
+    fn static_pods_are_recognised_and_controllers_are_not() {
+        let mirror = object(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "m", "namespace": "x", "annotations": {"kubernetes.io/config.mirror": "abc"}}
+        }));
+        assert!(is_static_pod(&mirror));
+        let kubeadm = object(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "etcd", "namespace": "kube-system", "labels": {"tier": "control-plane"}}
+        }));
+        assert!(is_static_pod(&kubeadm));
+        let elsewhere = object(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "etcd", "namespace": "apps", "labels": {"tier": "control-plane"}}
+        }));
+        assert!(!is_static_pod(&elsewhere));
+        let owned = object(serde_json::json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "ownerReferences": [{"kind": "ReplicaSet", "name": "r", "controller": true}]}
+        }));
+        assert!(is_controlled(&owned));
+        assert!(!is_controlled(&kubeadm));
+    }
+}
