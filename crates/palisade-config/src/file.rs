@@ -401,6 +401,7 @@ fn parse_rules(errors: &mut Errors, value: Node<'_>, config: &mut Config) {
 
 const WAIVER_KEYS: &[&str] = &[
     "rule",
+    "rules",
     "objects",
     "justification",
     "owner",
@@ -410,7 +411,7 @@ const WAIVER_KEYS: &[&str] = &[
 
 fn parse_waiver(errors: &mut Errors, item: Node<'_>) -> Option<Waiver> {
     let before = errors.list.len();
-    let mut rule = None;
+    let mut rules: Vec<&'static Rule> = Vec::new();
     let mut objects = ObjectMatch::default();
     let (mut justification, mut owner, mut ticket, mut expires) = (None, None, None, None);
     for (k, v) in errors.entries(item, "a waiver", WAIVER_KEYS) {
@@ -418,8 +419,21 @@ fn parse_waiver(errors: &mut Errors, item: Node<'_>) -> Option<Waiver> {
             "rule" => {
                 if let Some(s) = errors.string(v, k) {
                     match registry::find(s) {
-                        Some(r) => rule = Some(r),
+                        Some(r) => rules.push(r),
                         None => errors.at(v, format!("unknown rule {s:?} (see `palisade rules`)")),
+                    }
+                }
+            }
+            // Several rules (IDs, names or areas) for one accepted risk, such as the host
+            // access a control-plane static pod needs.
+            "rules" => {
+                for (node, key) in errors.strings(v, k) {
+                    match registry::select(&[key.to_string()]) {
+                        Ok(found) => rules.extend(found),
+                        Err(_) => errors.at(
+                            node,
+                            format!("unknown rule, name or area {key:?} (see `palisade rules`)"),
+                        ),
                     }
                 }
             }
@@ -470,7 +484,7 @@ fn parse_waiver(errors: &mut Errors, item: Node<'_>) -> Option<Waiver> {
     }
     let mut missing = Vec::new();
     for (present, key) in [
-        (rule.is_some(), "rule"),
+        (!rules.is_empty(), "rule (or rules)"),
         (justification.is_some(), "justification"),
         (owner.is_some(), "owner"),
         (expires.is_some(), "expires"),
@@ -483,7 +497,7 @@ fn parse_waiver(errors: &mut Errors, item: Node<'_>) -> Option<Waiver> {
         errors.at(
             item,
             format!(
-                "a waiver needs {} (rule, objects, justification, owner, expires; ticket optional)",
+                "a waiver needs {} (rule or rules, objects, justification, owner, expires; ticket optional)",
                 missing.join(", ")
             ),
         );
@@ -492,7 +506,7 @@ fn parse_waiver(errors: &mut Errors, item: Node<'_>) -> Option<Waiver> {
         return None;
     }
     Some(Waiver {
-        rule: rule?,
+        rules,
         objects,
         expires,
         note: Arc::new(WaiverNote {

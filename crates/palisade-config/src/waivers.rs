@@ -56,10 +56,19 @@ impl ObjectMatch {
 /// One waiver of the configuration file.
 #[derive(Clone, Debug)]
 pub struct Waiver {
-    pub rule: &'static Rule,
+    /// The rules it waives (one, or several for one accepted risk).
+    pub rules: Vec<&'static Rule>,
     pub objects: ObjectMatch,
     pub expires: Option<Date>,
     pub note: Arc<WaiverNote>,
+}
+
+impl Waiver {
+    /// The waived rule IDs, comma-separated, for messages.
+    pub fn rule_ids(&self) -> String {
+        let ids: Vec<&str> = self.rules.iter().map(|r| r.meta.id).collect();
+        ids.join(", ")
+    }
 }
 
 /// What applying waivers found out about the waivers themselves.
@@ -122,7 +131,9 @@ pub fn apply(
         let mut expired_match = None;
         let mut waived = false;
         for (i, w) in waivers.iter().enumerate() {
-            if w.rule.meta.id != finding.rule.id || !w.objects.matches(&finding.object, object) {
+            if !w.rules.iter().any(|r| r.meta.id == finding.rule.id)
+                || !w.objects.matches(&finding.object, object)
+            {
                 continue;
             }
             if expired[i] {
@@ -238,7 +249,7 @@ impl WaiverOutcome {
                 line,
                 message: format!(
                     "waiver for {} expired on {}: its findings fail again (owner {})",
-                    w.rule.meta.id,
+                    w.rule_ids(),
                     w.note.expires.as_deref().unwrap_or("?"),
                     w.note.owner.as_deref().unwrap_or("?")
                 ),
@@ -252,7 +263,7 @@ impl WaiverOutcome {
                 line,
                 message: format!(
                     "waiver for {} matched no finding: remove it, or check its object selector",
-                    w.rule.meta.id
+                    w.rule_ids()
                 ),
             });
         }

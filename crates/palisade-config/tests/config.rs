@@ -114,7 +114,7 @@ waivers:
     .palisade.yaml:4:1: unknown key "regulatedNamespace" in the configuration; expected one of: version, frameworks, rules, podSecurity, regulatedNamespaces, registries, auditLog, runtimeAgents, workloadKinds, inlineWaivers, waivers
     .palisade.yaml:5:12: retentionDays must be a whole number of days (1 or more)
     .palisade.yaml:9:5: expires "2027-02-30" is not a date (YYYY-MM-DD)
-    .palisade.yaml:10:5: a waiver needs justification, expires (rule, objects, justification, owner, expires; ticket optional)
+    .palisade.yaml:10:5: a waiver needs justification, expires (rule or rules, objects, justification, owner, expires; ticket optional)
     "#);
 }
 
@@ -231,4 +231,36 @@ fn discovery_walks_up_from_the_scanned_path() {
         std::fs::canonicalize(dir.join(".palisade.yaml")).unwrap()
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn one_waiver_can_cover_several_rules_or_an_area() {
+    let (inventory, mut findings) = findings();
+    let config = parse(
+        "inlineWaivers: false
+waivers:
+  - rules: [pod-security, WL001]
+    objects: {namespace: shop}
+    justification: host network for the load balancer
+    owner: o
+    expires: 2999-01-01
+",
+    )
+    .unwrap();
+    assert!(
+        config.waivers[0].rules.len() > 20,
+        "the whole area plus WL001"
+    );
+    let outcome = apply_waivers(
+        &mut findings,
+        &inventory,
+        &config.waivers,
+        false,
+        Date::today(),
+    );
+    assert_eq!(outcome.waived, 1, "only the shop pod");
+    assert!(
+        parse("waivers:\n  - {rules: [nope], justification: j, owner: o, expires: 2999-01-01}\n")
+            .is_err()
+    );
 }
