@@ -31,12 +31,14 @@ use crate::context::{InventoryCtx, ObjectCtx, Sink};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 use crate::rules::network::report_namespace;
 
-const PEER_AUTHN_DOC: &str = "https://istio.io/latest/docs/reference/config/security/peer_authentication/";
+const PEER_AUTHN_DOC: &str =
+    "https://istio.io/latest/docs/reference/config/security/peer_authentication/";
 const AUTHZ_DOC: &str =
     "https://istio.io/latest/docs/reference/config/security/authorization-policy/";
 const INJECTION_DOC: &str =
     "https://istio.io/latest/docs/setup/additional-setup/sidecar-injection/";
-const MTLS_TASK: &str = "https://istio.io/latest/docs/tasks/security/authentication/mtls-migration/";
+const MTLS_TASK: &str =
+    "https://istio.io/latest/docs/tasks/security/authentication/mtls-migration/";
 
 const NO_ISTIO: &str =
     "the input shows no sign of Istio (no *.istio.io resources, injection labels or istio.io/rev)";
@@ -232,10 +234,7 @@ fn is_istio_group(object: &Object) -> bool {
 
 pub(crate) fn istio_in_use(ctx: &InventoryCtx<'_>, pods: &[MeshPod<'_>]) -> bool {
     ctx.inventory.objects().iter().any(is_istio_group)
-        || ctx
-            .inventory
-            .of_kind("Namespace")
-            .any(|ns| namespace_enrolled(ns))
+        || ctx.inventory.of_kind("Namespace").any(namespace_enrolled)
         || pods.iter().any(|p| {
             pod_injection(p).is_some_and(|(on, ..)| on)
                 || p.label(REV_LABEL).is_some()
@@ -672,7 +671,11 @@ mod tests {
 
     #[test]
     fn effective_mode_follows_the_hierarchy() {
-        let mesh_strict = pa("istio-system", "default", json!({"mtls": {"mode": "STRICT"}}));
+        let mesh_strict = pa(
+            "istio-system",
+            "default",
+            json!({"mtls": {"mode": "STRICT"}}),
+        );
         let mesh_permissive = pa(
             "istio-system",
             "default",
@@ -680,8 +683,14 @@ mod tests {
         );
         // No policy: Istio's default.
         assert_eq!(mode_of(&[], "a"), Mode::Permissive);
-        assert_eq!(mode_of(&[mesh_strict.clone()], "a"), Mode::Strict);
-        assert_eq!(mode_of(&[mesh_permissive.clone()], "a"), Mode::Permissive);
+        assert_eq!(
+            mode_of(std::slice::from_ref(&mesh_strict), "a"),
+            Mode::Strict
+        );
+        assert_eq!(
+            mode_of(std::slice::from_ref(&mesh_permissive), "a"),
+            Mode::Permissive
+        );
         // Namespace STRICT overrides a permissive mesh.
         let ns_strict = pa("a", "ns", json!({"mtls": {"mode": "STRICT"}}));
         assert_eq!(
@@ -709,10 +718,7 @@ mod tests {
             "w",
             json!({"selector": {"matchLabels": {"app": "x"}}, "mtls": {"mode": "DISABLE"}}),
         );
-        assert_eq!(
-            mode_of(&[mesh_strict.clone(), workload], "a"),
-            Mode::Strict
-        );
+        assert_eq!(mode_of(&[mesh_strict.clone(), workload], "a"), Mode::Strict);
         let empty_selector = pa(
             "a",
             "e",
@@ -742,14 +748,26 @@ mod tests {
         };
         assert!(denies_by_default(&ap(json!({}))));
         assert!(denies_by_default(&ap(serde_json::Value::Null)));
-        assert!(denies_by_default(&ap(json!({"action": "ALLOW", "rules": []}))));
-        assert!(denies_by_default(&ap(json!({"action": "DENY", "rules": [{}]}))));
+        assert!(denies_by_default(&ap(
+            json!({"action": "ALLOW", "rules": []})
+        )));
+        assert!(denies_by_default(&ap(
+            json!({"action": "DENY", "rules": [{}]})
+        )));
         assert!(!denies_by_default(&ap(json!({"action": "DENY"}))));
         assert!(!denies_by_default(&ap(json!({"rules": [{}]}))));
-        assert!(!denies_by_default(&ap(json!({"action": "DENY", "rules": [{"from": [{"source": {"namespaces": ["x"]}}]}]}))));
-        assert!(!denies_by_default(&ap(json!({"selector": {"matchLabels": {"app": "x"}}}))));
-        assert!(denies_by_default(&ap(json!({"selector": {"matchLabels": {}}}))));
-        assert!(!denies_by_default(&ap(json!({"targetRefs": [{"kind": "Gateway", "name": "g"}]}))));
+        assert!(!denies_by_default(&ap(
+            json!({"action": "DENY", "rules": [{"from": [{"source": {"namespaces": ["x"]}}]}]})
+        )));
+        assert!(!denies_by_default(&ap(
+            json!({"selector": {"matchLabels": {"app": "x"}}})
+        )));
+        assert!(denies_by_default(&ap(
+            json!({"selector": {"matchLabels": {}}})
+        )));
+        assert!(!denies_by_default(&ap(
+            json!({"targetRefs": [{"kind": "Gateway", "name": "g"}]})
+        )));
         assert!(!denies_by_default(&ap(json!({"action": "AUDIT"}))));
     }
 
@@ -761,8 +779,10 @@ mod tests {
         };
         let inv = Inventory::new(objects(&[
             pod(json!({"name": "label-off", "labels": {"sidecar.istio.io/inject": "false"}})),
-            pod(json!({"name": "label-wins", "labels": {"sidecar.istio.io/inject": "On"},
-                       "annotations": {"sidecar.istio.io/inject": "false"}})),
+            pod(
+                json!({"name": "label-wins", "labels": {"sidecar.istio.io/inject": "On"},
+                       "annotations": {"sidecar.istio.io/inject": "false"}}),
+            ),
             pod(json!({"name": "annotation-no", "annotations": {"sidecar.istio.io/inject": "no"}})),
             pod(json!({"name": "empty", "labels": {"sidecar.istio.io/inject": ""}})),
             pod(json!({"name": "other", "annotations": {"sidecar.istio.io/inject": "disabled"}})),

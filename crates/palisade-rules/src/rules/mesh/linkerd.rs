@@ -69,7 +69,9 @@ fn namespace_annotation<'a>(ns: &'a Object, key: &str) -> Option<&'a str> {
     ns.annotation(key)
 }
 
-fn has_linkerd_annotations<'a>(mut annotations: impl Iterator<Item = (&'a str, Option<&'a str>)>) -> bool {
+fn has_linkerd_annotations<'a>(
+    mut annotations: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+) -> bool {
     annotations.any(|(k, v)| {
         k.starts_with("config.linkerd.io/")
             || (k == INJECT && matches!(v, Some("enabled" | "ingress")))
@@ -104,7 +106,9 @@ pub(crate) fn linkerd_in_use(ctx: &InventoryCtx<'_>, pods: &[MeshPod<'_>]) -> bo
             .inventory
             .of_kind("Namespace")
             .any(|ns| has_linkerd_annotations(object_annotations(ns)))
-        || pods.iter().any(|p| has_linkerd_annotations(pod_annotations(p)))
+        || pods
+            .iter()
+            .any(|p| has_linkerd_annotations(pod_annotations(p)))
 }
 
 fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
@@ -143,7 +147,10 @@ fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 
 /// The values that admit clients without a mesh identity.
 fn unauthenticated(value: &str) -> bool {
-    matches!(value, "all-unauthenticated" | "cluster-unauthenticated" | "audit")
+    matches!(
+        value,
+        "all-unauthenticated" | "cluster-unauthenticated" | "audit"
+    )
 }
 
 fn advice(regulated: bool) -> &'static str {

@@ -158,8 +158,7 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
     }
     let policies = policies(ctx.inventory);
     for ns in scoped_namespaces(ctx, &pods, &policies) {
-        let here: Vec<&NetworkPolicy<'_>> =
-            policies.iter().filter(|p| p.namespace == ns).collect();
+        let here: Vec<&NetworkPolicy<'_>> = policies.iter().filter(|p| p.namespace == ns).collect();
         if here.iter().any(|p| p.is_default_deny(direction)) {
             continue;
         }

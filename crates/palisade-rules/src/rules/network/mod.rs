@@ -76,3 +76,50 @@ pub(crate) fn report_namespace<'s>(
         None => sink.report_absent(ObjectRef::namespace_named(name), message),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use palisade_model::{Inventory, Object, Origin};
+    use serde_json::json;
+
+    use crate::context::Settings;
+    use crate::engine::{Coverage, evaluate};
+    use crate::registry;
+
+    fn run(ids: &[&str], objects: &[serde_json::Value]) -> crate::engine::Evaluation {
+        let inventory = Inventory::new(
+            objects
+                .iter()
+                .map(|v| Object::from_json(v, Origin::Cluster).unwrap())
+                .collect(),
+        );
+        let rules: Vec<_> = ids.iter().map(|id| registry::find(id).unwrap()).collect();
+        evaluate(&inventory, &rules, &Settings::default())
+    }
+
+    #[test]
+    fn nothing_to_judge_is_not_evaluated_and_missing_namespaces_are_absent_subjects() {
+        let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
+                        "metadata": {"name": "c", "namespace": "a"}});
+        let eval = run(&["NET001", "NET002", "NET003", "MESH001", "MESH008"], &[cm]);
+        assert!(eval.findings.is_empty());
+        for run in &eval.runs {
+            assert!(
+                matches!(run.coverage, Coverage::NotEvaluated { .. }),
+                "{}",
+                run.rule.meta.id
+            );
+        }
+        // A workload whose Namespace is not in the input: the finding names the namespace.
+        let pod = json!({"apiVersion": "v1", "kind": "Pod",
+                         "metadata": {"name": "p", "namespace": "shop"},
+                         "spec": {"containers": [{"name": "c", "image": "i"}]}});
+        let eval = run(&["NET001"], &[pod]);
+        assert_eq!(eval.findings.len(), 1);
+        let f = &eval.findings[0];
+        assert_eq!(f.object.kind, "Namespace");
+        assert_eq!(f.object.name, "shop");
+        assert!(f.location.file.is_none());
+        assert!(matches!(eval.runs[0].coverage, Coverage::Checked { .. }));
+    }
+}

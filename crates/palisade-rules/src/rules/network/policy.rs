@@ -110,7 +110,9 @@ impl Cidr {
     pub fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
                 u32::from(net) & mask == u32::from(ip) & mask
             }
             (IpAddr::V6(net), IpAddr::V6(ip)) => {
@@ -155,10 +157,7 @@ impl Peer {
                 pod_selector,
                 namespace_selector: None,
             } => {
-                pod_ns == policy_ns
-                    && pod_selector
-                        .as_ref()
-                        .is_some_and(|s| s.matches(pod_labels))
+                pod_ns == policy_ns && pod_selector.as_ref().is_some_and(|s| s.matches(pod_labels))
             }
             Peer::Pods {
                 pod_selector,
@@ -568,9 +567,21 @@ mod tests {
     fn policy_types_default_like_the_api_server() {
         let inv = inventory(vec![
             np("a", "no-types", json!({"podSelector": {}})),
-            np("a", "egress-rules", json!({"podSelector": {}, "egress": [{}]})),
-            np("a", "empty-egress", json!({"podSelector": {}, "egress": []})),
-            np("a", "explicit-egress", json!({"podSelector": {}, "policyTypes": ["Egress"], "ingress": [{}]})),
+            np(
+                "a",
+                "egress-rules",
+                json!({"podSelector": {}, "egress": [{}]}),
+            ),
+            np(
+                "a",
+                "empty-egress",
+                json!({"podSelector": {}, "egress": []}),
+            ),
+            np(
+                "a",
+                "explicit-egress",
+                json!({"podSelector": {}, "policyTypes": ["Egress"], "ingress": [{}]}),
+            ),
         ]);
         let p: Vec<_> = policies(&inv);
         assert_eq!(p.len(), 4);
@@ -587,18 +598,46 @@ mod tests {
     #[test]
     fn default_deny_recognises_deny_all_and_restricted_namespace_wide_policies() {
         let inv = inventory(vec![
-            np("a", "deny-ingress", json!({"podSelector": {}, "policyTypes": ["Ingress"]})),
-            np("a", "deny-egress-but-dns", json!({"podSelector": {}, "policyTypes": ["Egress"],
-                "egress": [{"ports": [{"port": 53, "protocol": "UDP"}]}]})),
-            np("a", "allow-all-ingress", json!({"podSelector": {}, "ingress": [{}]})),
-            np("a", "allow-from-all-namespaces", json!({"podSelector": {},
-                "ingress": [{"from": [{"namespaceSelector": {}}]}]})),
-            np("a", "not-namespace-wide", json!({"podSelector": {"matchLabels": {"app": "x"}}})),
+            np(
+                "a",
+                "deny-ingress",
+                json!({"podSelector": {}, "policyTypes": ["Ingress"]}),
+            ),
+            np(
+                "a",
+                "deny-egress-but-dns",
+                json!({"podSelector": {}, "policyTypes": ["Egress"],
+                "egress": [{"ports": [{"port": 53, "protocol": "UDP"}]}]}),
+            ),
+            np(
+                "a",
+                "allow-all-ingress",
+                json!({"podSelector": {}, "ingress": [{}]}),
+            ),
+            np(
+                "a",
+                "allow-from-all-namespaces",
+                json!({"podSelector": {},
+                "ingress": [{"from": [{"namespaceSelector": {}}]}]}),
+            ),
+            np(
+                "a",
+                "not-namespace-wide",
+                json!({"podSelector": {"matchLabels": {"app": "x"}}}),
+            ),
             np("a", "null-selector", json!({"podSelector": null})),
-            np("a", "egress-anywhere", json!({"podSelector": {}, "policyTypes": ["Egress"],
-                "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]})),
-            np("a", "egress-anywhere-but-metadata", json!({"podSelector": {}, "policyTypes": ["Egress"],
-                "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]}]})),
+            np(
+                "a",
+                "egress-anywhere",
+                json!({"podSelector": {}, "policyTypes": ["Egress"],
+                "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}]}]}),
+            ),
+            np(
+                "a",
+                "egress-anywhere-but-metadata",
+                json!({"podSelector": {}, "policyTypes": ["Egress"],
+                "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["169.254.169.254/32"]}}]}]}),
+            ),
         ]);
         let p = policies(&inv);
         let deny = |name: &str, d| {
@@ -629,15 +668,19 @@ mod tests {
             pod("a", "a-db", json!({"app": "db"})),
             pod("b", "b-web", json!({"app": "web"})),
             pod("c", "c-web", json!({"app": "web"})),
-            np("a", "db-ingress", json!({
-                "podSelector": {"matchLabels": {"app": "db"}},
-                "ingress": [{"from": [
-                    {"podSelector": {"matchLabels": {"app": "web"}}},
-                    {"namespaceSelector": {"matchLabels": {"team": "y"}},
-                     "podSelector": {"matchLabels": {"app": "web"}}},
-                    {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "c"}}}
-                ]}]
-            })),
+            np(
+                "a",
+                "db-ingress",
+                json!({
+                    "podSelector": {"matchLabels": {"app": "db"}},
+                    "ingress": [{"from": [
+                        {"podSelector": {"matchLabels": {"app": "web"}}},
+                        {"namespaceSelector": {"matchLabels": {"team": "y"}},
+                         "podSelector": {"matchLabels": {"app": "web"}}},
+                        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "c"}}}
+                    ]}]
+                }),
+            ),
         ]);
         let pods = pods(&inv, palisade_model::workload::PodSpecLocator::builtin());
         let p = policies(&inv);
@@ -666,16 +709,24 @@ mod tests {
             pod("b", "b-web", json!({"app": "web"})),
             pod("a", "a-web", json!({"app": "web"})),
             pod("a", "target", json!({"app": "t"})),
-            np("a", "and", json!({
-                "podSelector": {"matchLabels": {"app": "t"}},
-                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "y"}},
-                                       "podSelector": {"matchLabels": {"app": "web"}}}]}]
-            })),
-            np("a", "or", json!({
-                "podSelector": {"matchLabels": {"app": "t"}},
-                "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "none"}}},
-                                      {"podSelector": {"matchLabels": {"app": "nothing"}}}]}]
-            })),
+            np(
+                "a",
+                "and",
+                json!({
+                    "podSelector": {"matchLabels": {"app": "t"}},
+                    "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "y"}},
+                                           "podSelector": {"matchLabels": {"app": "web"}}}]}]
+                }),
+            ),
+            np(
+                "a",
+                "or",
+                json!({
+                    "podSelector": {"matchLabels": {"app": "t"}},
+                    "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "none"}}},
+                                          {"podSelector": {"matchLabels": {"app": "nothing"}}}]}]
+                }),
+            ),
         ]);
         let pods = pods(&inv, palisade_model::workload::PodSpecLocator::builtin());
         let p = policies(&inv);
@@ -693,20 +744,38 @@ mod tests {
             pod("a", "open", json!({"app": "open"})),
             pod("a", "closed", json!({"app": "closed"})),
             pod("z", "other", json!({})),
-            np("a", "open", json!({"podSelector": {"matchLabels": {"app": "open"}},
-                                   "ingress": [{"from": []}]})),
-            np("a", "closed", json!({"podSelector": {"matchLabels": {"app": "closed"}},
-                                     "ingress": []})),
+            np(
+                "a",
+                "open",
+                json!({"podSelector": {"matchLabels": {"app": "open"}},
+                                   "ingress": [{"from": []}]}),
+            ),
+            np(
+                "a",
+                "closed",
+                json!({"podSelector": {"matchLabels": {"app": "closed"}},
+                                     "ingress": []}),
+            ),
         ]);
         let pods = pods(&inv, palisade_model::workload::PodSpecLocator::builtin());
         let p = policies(&inv);
         let labels = NamespaceLabels::new(&inv);
         let other = find(&pods, "other");
         assert!(allows_pod_to_pod(&p, &labels, other, find(&pods, "open")));
-        assert!(!allows_pod_to_pod(&p, &labels, other, find(&pods, "closed")));
+        assert!(!allows_pod_to_pod(
+            &p,
+            &labels,
+            other,
+            find(&pods, "closed")
+        ));
         let ip = "203.0.113.9".parse().unwrap();
         assert!(allows_ip(&p, find(&pods, "open"), Direction::Ingress, ip));
-        assert!(!allows_ip(&p, find(&pods, "closed"), Direction::Ingress, ip));
+        assert!(!allows_ip(
+            &p,
+            find(&pods, "closed"),
+            Direction::Ingress,
+            ip
+        ));
     }
 
     #[test]
@@ -714,16 +783,25 @@ mod tests {
         let inv = inventory(vec![
             pod("a", "client", json!({"app": "client"})),
             pod("b", "server", json!({})),
-            np("a", "egress", json!({"podSelector": {}, "policyTypes": ["Egress"],
+            np(
+                "a",
+                "egress",
+                json!({"podSelector": {}, "policyTypes": ["Egress"],
                 "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.0.0/16"]}},
-                                   {"ipBlock": {"cidr": "2001:db8::/32"}}]}]})),
+                                   {"ipBlock": {"cidr": "2001:db8::/32"}}]}]}),
+            ),
         ]);
         let pods = pods(&inv, palisade_model::workload::PodSpecLocator::builtin());
         let p = policies(&inv);
         let labels = NamespaceLabels::new(&inv);
         let client = find(&pods, "client");
         // ipBlock never selects pods by label.
-        assert!(!allows_pod_to_pod(&p, &labels, client, find(&pods, "server")));
+        assert!(!allows_pod_to_pod(
+            &p,
+            &labels,
+            client,
+            find(&pods, "server")
+        ));
         let ok = |ip: &str| allows_ip(&p, client, Direction::Egress, ip.parse().unwrap());
         assert!(ok("10.2.3.4"));
         assert!(!ok("10.1.3.4"));
@@ -735,11 +813,27 @@ mod tests {
     #[test]
     fn invalid_policies_are_not_parsed() {
         let inv = inventory(vec![
-            np("a", "both", json!({"podSelector": {}, "ingress": [{"from": [
-                {"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}]}]})),
-            np("a", "empty-peer", json!({"podSelector": {}, "ingress": [{"from": [{}]}]})),
-            np("a", "bad-cidr", json!({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0"}}]}]})),
-            np("a", "bad-type", json!({"podSelector": {}, "policyTypes": ["ingress"]})),
+            np(
+                "a",
+                "both",
+                json!({"podSelector": {}, "ingress": [{"from": [
+                {"ipBlock": {"cidr": "10.0.0.0/8"}, "podSelector": {}}]}]}),
+            ),
+            np(
+                "a",
+                "empty-peer",
+                json!({"podSelector": {}, "ingress": [{"from": [{}]}]}),
+            ),
+            np(
+                "a",
+                "bad-cidr",
+                json!({"podSelector": {}, "egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0"}}]}]}),
+            ),
+            np(
+                "a",
+                "bad-type",
+                json!({"podSelector": {}, "policyTypes": ["ingress"]}),
+            ),
             json!({"apiVersion": "projectcalico.org/v3", "kind": "NetworkPolicy",
                    "metadata": {"name": "calico", "namespace": "a"}, "spec": {}}),
         ]);
