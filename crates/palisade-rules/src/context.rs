@@ -29,6 +29,9 @@ pub struct Settings {
     pub log_retention_days: u32,
     /// DaemonSet names (globs) recognised as runtime protection agents besides Falco.
     pub runtime_agents: Vec<String>,
+    /// Istio's root namespace (`meshConfig.rootNamespace`): where mesh-wide
+    /// PeerAuthentication and AuthorizationPolicy live.
+    pub istio_root_namespace: String,
 }
 
 impl Default for Settings {
@@ -42,6 +45,7 @@ impl Default for Settings {
             // CIS Kubernetes Benchmark 1.2.17: at least 30 days.
             log_retention_days: 30,
             runtime_agents: Vec::new(),
+            istio_root_namespace: "istio-system".to_string(),
         }
     }
 }
@@ -50,8 +54,8 @@ impl Settings {
     /// Applies `# settings: key=value; key=value` comment lines found in `text`: rule
     /// examples and test fixtures use them to state the configuration they assume. Keys:
     /// `regulated` (name globs, comma-separated), `regulated-pss-level`, `registries`,
-    /// `log-retention-days`, `runtime-agents`, `workload-kind` (`group/Kind=path.to.template`,
-    /// group empty for core), `pss` (`level:version`).
+    /// `log-retention-days`, `runtime-agents`, `istio-root-namespace`, `workload-kind`
+    /// (`group/Kind=path.to.template`, group empty for core), `pss` (`level:version`).
     pub fn with_directives(mut self, text: &str) -> Result<Settings, String> {
         for line in text.lines() {
             let Some(rest) = line.trim().strip_prefix("# settings:") else {
@@ -87,6 +91,7 @@ impl Settings {
                     .map_err(|_| format!("log-retention-days {value:?} is not a number"))?
             }
             "runtime-agents" => self.runtime_agents = list(),
+            "istio-root-namespace" => self.istio_root_namespace = value.to_string(),
             "workload-kind" => {
                 let (kind, path) = value
                     .split_once('=')
