@@ -69,6 +69,7 @@ pub struct Config {
     pub registries: Vec<String>,
     pub log_retention_days: Option<u32>,
     pub runtime_agents: Vec<String>,
+    pub istio_root_namespace: Option<String>,
     pub workload_kinds: Vec<WorkloadKind>,
     pub waivers: Vec<Waiver>,
     /// Whether `palisade.dev/waive.<RULE>` annotations on objects waive findings.
@@ -264,6 +265,11 @@ impl Config {
                         .map(|(_, s)| s.to_string())
                         .collect()
                 }
+                "istioRootNamespace" => {
+                    config.istio_root_namespace = errors
+                        .string(value, "istioRootNamespace")
+                        .map(str::to_string)
+                }
                 "workloadKinds" => {
                     for item in errors.items(value, "workloadKinds") {
                         let mut api_version = None;
@@ -330,6 +336,9 @@ impl Config {
             None => settings.log_retention_days,
         };
         settings.runtime_agents = self.runtime_agents.clone();
+        if let Some(root) = &self.istio_root_namespace {
+            settings.istio_root_namespace = root.clone();
+        }
         for k in &self.workload_kinds {
             settings.locator =
                 settings
@@ -350,6 +359,7 @@ const TOP_KEYS: &[&str] = &[
     "registries",
     "auditLog",
     "runtimeAgents",
+    "istioRootNamespace",
     "workloadKinds",
     "inlineWaivers",
     "waivers",
