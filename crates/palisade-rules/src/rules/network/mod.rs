@@ -51,7 +51,13 @@ pub(crate) fn scoped_namespaces<'a>(
     pods: &[policy::PodRef<'a>],
     policies: &[policy::NetworkPolicy<'a>],
 ) -> BTreeSet<&'a str> {
-    let mut names: BTreeSet<&'a str> = pods.iter().map(|p| p.namespace).collect();
+    // Host-network pods (control-plane static pods, node agents) are outside NetworkPolicy,
+    // so a namespace holding only those needs no default deny.
+    let mut names: BTreeSet<&'a str> = pods
+        .iter()
+        .filter(|p| !p.host_network)
+        .map(|p| p.namespace)
+        .collect();
     names.extend(policies.iter().map(|p| p.namespace));
     names.extend(
         ctx.inventory
