@@ -15,7 +15,11 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 pub fn namespace_labels<'a>(inventory: &'a Inventory, name: &'a str) -> Vec<(&'a str, &'a str)> {
     let mut labels: Vec<(&str, &str)> = inventory
         .namespace(name)
-        .map(|ns| ns.labels().filter(|(k, _)| *k != NAMESPACE_NAME_LABEL).collect())
+        .map(|ns| {
+            ns.labels()
+                .filter(|(k, _)| *k != NAMESPACE_NAME_LABEL)
+                .collect()
+        })
         .unwrap_or_default();
     labels.push((NAMESPACE_NAME_LABEL, name));
     labels
@@ -98,7 +102,9 @@ fn kyverno_filter_excludes(filter: Node<'_>, namespace: &str, labels: &[(&str, &
         || ["subjects", "roles", "clusterRoles"]
             .iter()
             .any(|k| filter.get(k).is_some());
-    if narrower || (resources.get("namespaces").is_none() && resources.get("namespaceSelector").is_none()) {
+    if narrower
+        || (resources.get("namespaces").is_none() && resources.get("namespaceSelector").is_none())
+    {
         return false;
     }
     kyverno_filter_matches(filter, namespace, labels)
@@ -112,9 +118,13 @@ pub fn kyverno_rule_applies(rule: Node<'_>, namespace: &str, labels: &[(&str, &s
         return false;
     };
     let matched = if let Some(any) = m.get("any") {
-        any.items().any(|f| kyverno_filter_matches(f, namespace, labels))
+        any.items()
+            .any(|f| kyverno_filter_matches(f, namespace, labels))
     } else if let Some(all) = m.get("all") {
-        all.items().len() > 0 && all.items().all(|f| kyverno_filter_matches(f, namespace, labels))
+        all.items().len() > 0
+            && all
+                .items()
+                .all(|f| kyverno_filter_matches(f, namespace, labels))
     } else {
         kyverno_filter_matches(m, namespace, labels)
     };
@@ -125,9 +135,13 @@ pub fn kyverno_rule_applies(rule: Node<'_>, namespace: &str, labels: &[(&str, &s
         return true;
     };
     let excluded = if let Some(any) = x.get("any") {
-        any.items().any(|f| kyverno_filter_excludes(f, namespace, labels))
+        any.items()
+            .any(|f| kyverno_filter_excludes(f, namespace, labels))
     } else if let Some(all) = x.get("all") {
-        all.items().len() > 0 && all.items().all(|f| kyverno_filter_excludes(f, namespace, labels))
+        all.items().len() > 0
+            && all
+                .items()
+                .all(|f| kyverno_filter_excludes(f, namespace, labels))
     } else {
         kyverno_filter_excludes(x, namespace, labels)
     };
@@ -176,14 +190,21 @@ pub fn gatekeeper_constraint_applies(
     };
     let not_excluded = !strings(m.get("excludedNamespaces")).any(|g| gatekeeper_glob(g, namespace));
     let scope_ok = !matches!(m.str_at("scope"), Some("Cluster"));
-    kinds_ok && ns_ok && not_excluded && scope_ok && selector_selects(m, "namespaceSelector", labels)
+    kinds_ok
+        && ns_ok
+        && not_excluded
+        && scope_ok
+        && selector_selects(m, "namespaceSelector", labels)
 }
 
 /// Whether a Gatekeeper constraint denies (rather than `dryrun` or `warn`). `deny` is the
 /// default; `scoped` denies when one of its scoped actions is `deny` at the webhook.
 pub fn gatekeeper_denies(constraint: &Object) -> bool {
     let spec = constraint.root().get("spec");
-    match spec.and_then(|s| s.str_at("enforcementAction")).unwrap_or("deny") {
+    match spec
+        .and_then(|s| s.str_at("enforcementAction"))
+        .unwrap_or("deny")
+    {
         "deny" => true,
         "scoped" => spec
             .and_then(|s| s.get("scopedEnforcementActions"))
@@ -207,7 +228,12 @@ pub fn gatekeeper_config_exempts(inventory: &Inventory, namespace: &str) -> bool
     inventory
         .of_kind("Config")
         .filter(|o| o.id.group() == "config.gatekeeper.sh")
-        .flat_map(|o| o.root().get_in(&["spec", "match"]).into_iter().flat_map(|m| m.items()))
+        .flat_map(|o| {
+            o.root()
+                .get_in(&["spec", "match"])
+                .into_iter()
+                .flat_map(|m| m.items())
+        })
         .any(|entry| {
             strings(entry.get("processes")).any(|p| p == "*" || p == "webhook")
                 && strings(entry.get("excludedNamespaces")).any(|g| gatekeeper_glob(g, namespace))
@@ -226,41 +252,61 @@ mod tests {
 
     #[test]
     fn kyverno_failure_action_precedence() {
-        let p = obj(json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
+        let p = obj(
+            json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy",
             "metadata": {"name": "p"},
             "spec": {"validationFailureAction": "enforce",
-                     "validationFailureActionOverrides": [{"action": "Audit", "namespaces": ["dev-*"]}]}}));
+                     "validationFailureActionOverrides": [{"action": "Audit", "namespaces": ["dev-*"]}]}}),
+        );
         assert!(kyverno_enforces(&p, None, "pay"));
         assert!(!kyverno_enforces(&p, None, "dev-1"));
         assert!(!kyverno_enforces(&p, Some("Audit"), "pay"));
-        let d = obj(json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "d"}, "spec": {}}));
+        let d = obj(
+            json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "d"}, "spec": {}}),
+        );
         assert!(!kyverno_enforces(&d, None, "pay"), "Audit is the default");
     }
 
     #[test]
     fn kyverno_match_and_exclude() {
-        let p = obj(json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "p"},
+        let p = obj(
+            json!({"apiVersion": "kyverno.io/v1", "kind": "ClusterPolicy", "metadata": {"name": "p"},
             "spec": {"rules": [{"name": "r",
                 "match": {"any": [{"resources": {"kinds": ["Pod"], "namespaceSelector": {"matchLabels": {"tier": "pci"}}}}]},
-                "exclude": {"any": [{"resources": {"namespaces": ["pci-sandbox"]}}]}}]}}));
-        let rule = p.root().get_in(&["spec", "rules"]).unwrap().items().next().unwrap();
+                "exclude": {"any": [{"resources": {"namespaces": ["pci-sandbox"]}}]}}]}}),
+        );
+        let rule = p
+            .root()
+            .get_in(&["spec", "rules"])
+            .unwrap()
+            .items()
+            .next()
+            .unwrap();
         assert!(kyverno_rule_applies(rule, "pci-a", &[("tier", "pci")]));
-        assert!(!kyverno_rule_applies(rule, "pci-sandbox", &[("tier", "pci")]));
+        assert!(!kyverno_rule_applies(
+            rule,
+            "pci-sandbox",
+            &[("tier", "pci")]
+        ));
         assert!(!kyverno_rule_applies(rule, "web", &[("tier", "web")]));
     }
 
     #[test]
     fn gatekeeper_match() {
-        let c = obj(json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "RatifyVerification",
+        let c = obj(
+            json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "RatifyVerification",
             "metadata": {"name": "c"},
             "spec": {"enforcementAction": "deny", "match": {"kinds": [{"apiGroups": [""], "kinds": ["Pod"]}],
-                     "excludedNamespaces": ["kube-*"], "namespaces": ["pay*"]}}}));
+                     "excludedNamespaces": ["kube-*"], "namespaces": ["pay*"]}}}),
+        );
         assert!(gatekeeper_constraint_applies(&c, "payments", &[]));
         assert!(!gatekeeper_constraint_applies(&c, "web", &[]));
         assert!(!gatekeeper_constraint_applies(&c, "kube-system", &[]));
         assert!(gatekeeper_denies(&c));
-        let w = obj(json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K", "metadata": {"name": "w"},
-            "spec": {"enforcementAction": "warn"}}));
+        let w = obj(
+            json!({"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K", "metadata": {"name": "w"},
+            "spec": {"enforcementAction": "warn"}}),
+        );
         assert!(!gatekeeper_denies(&w));
     }
 }

@@ -12,5 +12,9 @@ use std::sync::LazyLock;
 use crate::rule::Rule;
 
 /// This area's rules, in ID order.
-pub static RULES: LazyLock<Vec<&'static Rule>> =
-    LazyLock::new(|| namespaces::RULES.iter().chain(webhooks::RULES.iter()).collect());
+pub static RULES: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
+    namespaces::RULES
+        .iter()
+        .chain(webhooks::RULES.iter())
+        .collect()
+});

@@ -17,7 +17,10 @@ use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 
 const WEBHOOK_DOC: &str =
     "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/";
-const WEBHOOK_KINDS: &[&str] = &["ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"];
+const WEBHOOK_KINDS: &[&str] = &[
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+];
 
 /// Words that identify a security engine's webhook in configuration, webhook, service or
 /// service-namespace names.
@@ -65,7 +68,10 @@ pub static RULES: [Rule; 3] = [
             remediation: "Change the webhook's namespaceSelector and objectSelector so they select every regulated namespace and workload (exclude only the engine's own namespace and kube-system), or add the opt-in label to the namespace.",
             example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kyverno-resource-validating-webhook-cfg\nwebhooks:\n  - name: validate.kyverno.svc-fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: kyverno-svc, namespace: kyverno}\n    namespaceSelector:\n      matchLabels:\n        policy.example.com/enforced: \"true\"\n    rules:\n      - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}\n",
             example_pass: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    policy.example.com/enforced: \"true\"\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kyverno-resource-validating-webhook-cfg\nwebhooks:\n  - name: validate.kyverno.svc-fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: kyverno-svc, namespace: kyverno}\n    namespaceSelector:\n      matchLabels:\n        policy.example.com/enforced: \"true\"\n    rules:\n      - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}\n",
-            evidence: &["adm.policy_engine_enforcing", "adm.image_verification_enforced"],
+            evidence: &[
+                "adm.policy_engine_enforcing",
+                "adm.image_verification_enforced",
+            ],
             no_controls_reason: None,
             references: &[
                 WEBHOOK_DOC,
@@ -178,19 +184,24 @@ fn check_fails_open(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
 /// Whether a webhook's rules intercept Pods (resources `pods`, `*` or `*/*`, core group or
 /// `*`).
 fn intercepts_pods(w: Node<'_>) -> bool {
-    w.get("rules").into_iter().flat_map(|r| r.items()).any(|rule| {
-        let strings = |key: &str| -> Vec<&str> {
-            rule.get(key)
-                .into_iter()
-                .flat_map(|n| n.items())
-                .filter_map(|n| n.as_str())
-                .collect()
-        };
-        strings("apiGroups").iter().any(|g| g.is_empty() || *g == "*")
-            && strings("resources")
+    w.get("rules")
+        .into_iter()
+        .flat_map(|r| r.items())
+        .any(|rule| {
+            let strings = |key: &str| -> Vec<&str> {
+                rule.get(key)
+                    .into_iter()
+                    .flat_map(|n| n.items())
+                    .filter_map(|n| n.as_str())
+                    .collect()
+            };
+            strings("apiGroups")
                 .iter()
-                .any(|r| matches!(*r, "pods" | "*" | "*/*"))
-    })
+                .any(|g| g.is_empty() || *g == "*")
+                && strings("resources")
+                    .iter()
+                    .any(|r| matches!(*r, "pods" | "*" | "*/*"))
+        })
 }
 
 fn check_selectors(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
@@ -266,7 +277,11 @@ fn check_selectors(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
 }
 
 /// Workloads in the given namespaces whose pod labels the selector does not match.
-fn unselected_workloads(ctx: &ObjectCtx<'_>, selector: &LabelSelector, namespaces: &[&str]) -> Vec<String> {
+fn unselected_workloads(
+    ctx: &ObjectCtx<'_>,
+    selector: &LabelSelector,
+    namespaces: &[&str],
+) -> Vec<String> {
     let mut out = Vec::new();
     for o in ctx.inventory.objects() {
         let Some(ns) = o.id.effective_namespace() else {
@@ -294,7 +309,11 @@ fn unselected_workloads(ctx: &ObjectCtx<'_>, selector: &LabelSelector, namespace
 }
 
 fn quoted(names: &[&str]) -> String {
-    names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("{n:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Gatekeeper or Kyverno, recognised in a Deployment's name, labels or images.
@@ -355,7 +374,9 @@ fn check_engine_present(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         .iter()
         .any(|o| ctx.settings.locator.is_workload(o));
     if !has_workloads {
-        sink.not_evaluated("the input has no workloads, so it does not look like a cluster's manifests");
+        sink.not_evaluated(
+            "the input has no workloads, so it does not look like a cluster's manifests",
+        );
         return;
     }
     sink.report_absent(
@@ -371,7 +392,10 @@ mod tests {
     #[test]
     fn engine_words() {
         assert_eq!(engine_named(&["validate.kyverno.svc"]), Some("Kyverno"));
-        assert_eq!(engine_named(&["policy.sigstore.dev"]), Some("sigstore policy-controller"));
+        assert_eq!(
+            engine_named(&["policy.sigstore.dev"]),
+            Some("sigstore policy-controller")
+        );
         assert_eq!(engine_named(&["cert-manager-webhook"]), None);
     }
 }

@@ -88,14 +88,11 @@ pub fn agent_kind(object: &Object, settings: &Settings) -> Option<&'static str> 
         return None;
     }
     let name = object.id.name.as_str();
-    let falco_image = settings
-        .locator
-        .pod_template(object)
-        .is_some_and(|t| {
-            t.containers()
-                .filter_map(|c| c.node.str_at("image"))
-                .any(|i| i.contains("falcosecurity/falco") && !i.contains("falcosidekick"))
-        });
+    let falco_image = settings.locator.pod_template(object).is_some_and(|t| {
+        t.containers()
+            .filter_map(|c| c.node.str_at("image"))
+            .any(|i| i.contains("falcosecurity/falco") && !i.contains("falcosidekick"))
+    });
     if name.to_ascii_lowercase().contains("falco")
         || object
             .labels()
@@ -123,18 +120,27 @@ fn agents<'a>(ctx: &InventoryCtx<'a>) -> Vec<(&'a Object, &'static str)> {
 fn is_platform_label(key: &str) -> bool {
     matches!(
         key,
-        "kubernetes.io/os" | "kubernetes.io/arch" | "beta.kubernetes.io/os" | "beta.kubernetes.io/arch"
+        "kubernetes.io/os"
+            | "kubernetes.io/arch"
+            | "beta.kubernetes.io/os"
+            | "beta.kubernetes.io/arch"
     )
 }
 
 /// Where (if anywhere) a pod spec is confined to a subset of nodes, and how.
 fn confinement(spec: Node<'_>, spec_path: &FieldPath) -> Option<(FieldPath, String)> {
     if let Some(sel) = spec.get("nodeSelector").and_then(|n| n.as_map()) {
-        let keys: Vec<&str> = sel.map(|(k, _)| k).filter(|k| !is_platform_label(k)).collect();
+        let keys: Vec<&str> = sel
+            .map(|(k, _)| k)
+            .filter(|k| !is_platform_label(k))
+            .collect();
         if !keys.is_empty() {
             return Some((
                 spec_path.clone().key("nodeSelector"),
-                format!("its nodeSelector ({}) confines it to some nodes", keys.join(", ")),
+                format!(
+                    "its nodeSelector ({}) confines it to some nodes",
+                    keys.join(", ")
+                ),
             ));
         }
     }
@@ -155,7 +161,11 @@ fn confinement(spec: Node<'_>, spec_path: &FieldPath) -> Option<(FieldPath, Stri
     };
     if !terms.is_empty() && terms.iter().all(restricts) {
         return Some((
-            spec_path.clone().key("affinity").key("nodeAffinity").key("requiredDuringSchedulingIgnoredDuringExecution"),
+            spec_path
+                .clone()
+                .key("affinity")
+                .key("nodeAffinity")
+                .key("requiredDuringSchedulingIgnoredDuringExecution"),
             "its required node affinity confines it to some nodes".to_string(),
         ));
     }
@@ -173,7 +183,9 @@ fn check_present(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let agents = agents(ctx);
     if agents.is_empty() {
         if !has_workloads(ctx) {
-            sink.not_evaluated("the input has no workloads, so it does not look like a cluster's manifests");
+            sink.not_evaluated(
+                "the input has no workloads, so it does not look like a cluster's manifests",
+            );
             return;
         }
         sink.report_absent(
@@ -205,7 +217,8 @@ fn tolerates_all(tolerations: &[Node<'_>], effect: &str) -> bool {
     tolerations.iter().any(|t| {
         t.str_at("key").unwrap_or("").is_empty()
             && t.str_at("operator") == Some("Exists")
-            && t.str_at("effect").is_none_or(|e| e.is_empty() || e == effect)
+            && t.str_at("effect")
+                .is_none_or(|e| e.is_empty() || e == effect)
     })
 }
 
@@ -236,7 +249,9 @@ fn check_tolerations(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
             Some("node-role.kubernetes.io/control-plane" | "node-role.kubernetes.io/master")
         )
     });
-    let hint = if control_plane {
+    let hint = if !missing.contains(&"NoSchedule") {
+        "a node with a custom NoExecute taint evicts it and keeps it off"
+    } else if control_plane {
         "it tolerates the control-plane taint, but not the custom taints of dedicated node pools"
     } else {
         "it is kept off control-plane nodes (node-role.kubernetes.io/control-plane:NoSchedule) and any node pool with a custom taint"
@@ -295,9 +310,7 @@ fn section_enabled(text: &str, name: &str) -> bool {
             }
             continue;
         }
-        if inside
-            && let Some(v) = trimmed.trim().strip_prefix("enabled:")
-        {
+        if inside && let Some(v) = trimmed.trim().strip_prefix("enabled:") {
             return is_true(v);
         }
     }
@@ -313,8 +326,16 @@ fn flow_enabled(flow: &str) -> bool {
 
 /// YAML 1.1 truth, as Falco's YAML reader accepts it.
 fn is_true(v: &str) -> bool {
-    let v = v.split('#').next().unwrap_or("").trim().trim_matches(['"', '\'']);
-    matches!(v, "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON")
+    let v = v
+        .split('#')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .trim_matches(['"', '\'']);
+    matches!(
+        v,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON"
+    )
 }
 
 /// Whether `json_output: true` is set at the top level.
@@ -377,7 +398,9 @@ fn check_forwarded(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         return;
     }
     let json = configs.iter().any(|c| json_output(c))
-        || args.iter().any(|a| a.strip_prefix("json_output=").is_some_and(is_true));
+        || args
+            .iter()
+            .any(|a| a.strip_prefix("json_output=").is_some_and(is_true));
     let shipper = inventory.of_kind("DaemonSet").any(|o| {
         let name = o.id.name.to_ascii_lowercase();
         let images: Vec<String> = ctx
@@ -428,8 +451,17 @@ mod tests {
         assert!(!section_enabled(c, "program_output"));
         assert!(!section_enabled(c, "grpc_output"));
         assert!(json_output(c));
-        assert!(section_enabled("grpc_output: {enabled: yes}\n", "grpc_output"));
-        assert!(!section_enabled("http_output:\n  url: x\n  # enabled: true\n", "http_output"));
-        assert!(!section_enabled("http_output_x:\n  enabled: true\n", "http_output"));
+        assert!(section_enabled(
+            "grpc_output: {enabled: yes}\n",
+            "grpc_output"
+        ));
+        assert!(!section_enabled(
+            "http_output:\n  url: x\n  # enabled: true\n",
+            "http_output"
+        ));
+        assert!(!section_enabled(
+            "http_output_x:\n  enabled: true\n",
+            "http_output"
+        ));
     }
 }

@@ -64,9 +64,35 @@ const SECRET_WORDS: &[&str] = &[
 /// Name suffixes that say the value is about a secret, not the secret (`TOKEN_URL`,
 /// `SECRET_NAME`, `PASSWORD_FILE`).
 const REFERENCE_SUFFIXES: &[&str] = &[
-    "name", "file", "path", "dir", "url", "uri", "endpoint", "host", "ttl", "type", "ref", "id",
-    "mode", "enabled", "length", "size", "version", "expiry", "expires", "header", "location",
-    "namespace", "field", "key_name", "policy", "provider", "format", "hash", "algorithm",
+    "name",
+    "file",
+    "path",
+    "dir",
+    "url",
+    "uri",
+    "endpoint",
+    "host",
+    "ttl",
+    "type",
+    "ref",
+    "id",
+    "mode",
+    "enabled",
+    "length",
+    "size",
+    "version",
+    "expiry",
+    "expires",
+    "header",
+    "location",
+    "namespace",
+    "field",
+    "key_name",
+    "policy",
+    "provider",
+    "format",
+    "hash",
+    "algorithm",
 ];
 
 /// Splits a name into lower-case words (`DB_PASSWORD`, `dbPassword`, `db.password`,
@@ -127,8 +153,19 @@ fn is_placeholder(v: &str) -> bool {
         || v.starts_with("arn:")
         || v.chars().all(|c| c == v.chars().next().unwrap_or(' '))
         || [
-            "changeme", "change-me", "change_me", "replaceme", "replace-me", "replace_me",
-            "placeholder", "example", "redacted", "notasecret", "dummy", "xxxxxxxx", "todo",
+            "changeme",
+            "change-me",
+            "change_me",
+            "replaceme",
+            "replace-me",
+            "replace_me",
+            "placeholder",
+            "example",
+            "redacted",
+            "notasecret",
+            "dummy",
+            "xxxxxxxx",
+            "todo",
         ]
         .iter()
         .any(|p| lower.contains(p))
@@ -232,7 +269,10 @@ pub fn known_format(value: &str) -> Option<Hint> {
             if rest.starts_with(prefix) {
                 let n = run(b, i + 8, alnum);
                 if n >= 16 {
-                    return Some(Hint(format!("a Stripe live secret key ({} characters)", 8 + n)));
+                    return Some(Hint(format!(
+                        "a Stripe live secret key ({} characters)",
+                        8 + n
+                    )));
                 }
             }
         }
@@ -257,7 +297,11 @@ pub fn known_format(value: &str) -> Option<Hint> {
 /// `eyJ<header>.eyJ<payload>.<signature>`, base64url segments.
 fn jwt_len(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    let seg = |i: usize| run(b, i, |x| x.is_ascii_alphanumeric() || x == b'_' || x == b'-');
+    let seg = |i: usize| {
+        run(b, i, |x| {
+            x.is_ascii_alphanumeric() || x == b'_' || x == b'-'
+        })
+    };
     let h = seg(0);
     if h < 10 || b.get(h) != Some(&b'.') || !s[h + 1..].starts_with("eyJ") {
         return None;
@@ -292,7 +336,10 @@ fn url_with_password(value: &str) -> bool {
 pub fn assignments(text: &str) -> Vec<(usize, String, Hint)> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let l = line.trim().trim_start_matches("export ").trim_start_matches("- ");
+        let l = line
+            .trim()
+            .trim_start_matches("export ")
+            .trim_start_matches("- ");
         if l.starts_with('#') || l.starts_with("//") {
             continue;
         }
@@ -324,10 +371,30 @@ mod tests {
 
     #[test]
     fn names() {
-        for yes in ["DB_PASSWORD", "dbPassword", "api-key", "API_KEY", "apikey", "GITHUB_TOKEN", "client_secret", "AWS_SECRET_ACCESS_KEY", "private.key", "credentials"] {
+        for yes in [
+            "DB_PASSWORD",
+            "dbPassword",
+            "api-key",
+            "API_KEY",
+            "apikey",
+            "GITHUB_TOKEN",
+            "client_secret",
+            "AWS_SECRET_ACCESS_KEY",
+            "private.key",
+            "credentials",
+        ] {
             assert!(is_secret_name(yes), "{yes}");
         }
-        for no in ["SECRET_NAME", "TOKEN_URL", "PASSWORD_FILE", "LOG_LEVEL", "PASSPORT", "bypass", "KEY_ID", "AWS_ACCESS_KEY_ID"] {
+        for no in [
+            "SECRET_NAME",
+            "TOKEN_URL",
+            "PASSWORD_FILE",
+            "LOG_LEVEL",
+            "PASSPORT",
+            "bypass",
+            "KEY_ID",
+            "AWS_ACCESS_KEY_ID",
+        ] {
             assert!(!is_secret_name(no), "{no}");
         }
     }
@@ -348,7 +415,10 @@ mod tests {
     #[test]
     fn formats() {
         let f = |s: &str| known_format(s).map(|h| h.0);
-        assert_eq!(f("AKIAIOSFODNN7EXAMPLE").as_deref(), Some("an AWS access key ID (20 characters)"));
+        assert_eq!(
+            f("AKIAIOSFODNN7EXAMPLE").as_deref(),
+            Some("an AWS access key ID (20 characters)")
+        );
         assert_eq!(f("xAKIAIOSFODNN7EXAMPLE"), None);
         assert_eq!(f("AKIAIOSFODNN7EXAMPLEX"), None);
         assert!(f(&format!("ghp_{}", "a1B2".repeat(9))).is_some());
@@ -368,7 +438,16 @@ mod tests {
     #[test]
     fn file_assignments() {
         let text = "server.port=8080\nspring.datasource.password=Xk9mQ2vL7pWz\n# api_key: Xk9mQ2vL7pWz\ndb:\n  password: \"Rt5#kLm9!qZ\"\n";
-        let got: Vec<(usize, String)> = assignments(text).into_iter().map(|(l, k, _)| (l, k)).collect();
-        assert_eq!(got, vec![(2, "spring.datasource.password".to_string()), (5, "password".to_string())]);
+        let got: Vec<(usize, String)> = assignments(text)
+            .into_iter()
+            .map(|(l, k, _)| (l, k))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "spring.datasource.password".to_string()),
+                (5, "password".to_string())
+            ]
+        );
     }
 }

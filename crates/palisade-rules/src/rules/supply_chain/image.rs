@@ -216,8 +216,8 @@ pub fn normalise_prefix(entry: &str) -> String {
         return entry.to_string();
     }
     // A bare host (`registry.example.com`, `localhost:5000`) stays a host.
-    let is_host = !trimmed.contains('/')
-        && (trimmed.contains(['.', ':']) || trimmed == "localhost");
+    let is_host =
+        !trimmed.contains('/') && (trimmed.contains(['.', ':']) || trimmed == "localhost");
     let mut normal = if is_host {
         if trimmed == LEGACY_DEFAULT_DOMAIN {
             DEFAULT_DOMAIN.to_string()
@@ -283,8 +283,14 @@ mod tests {
         let r = p("nginx");
         assert_eq!(r.repository(), "docker.io/library/nginx");
         assert_eq!(r.tag, None);
-        assert_eq!(p("index.docker.io/nginx:1.25").repository(), "docker.io/library/nginx");
-        assert_eq!(p("docker.io/bitnami/redis").repository(), "docker.io/bitnami/redis");
+        assert_eq!(
+            p("index.docker.io/nginx:1.25").repository(),
+            "docker.io/library/nginx"
+        );
+        assert_eq!(
+            p("docker.io/bitnami/redis").repository(),
+            "docker.io/bitnami/redis"
+        );
         assert_eq!(p("bitnami/redis:7").repository(), "docker.io/bitnami/redis");
     }
 
@@ -315,7 +321,16 @@ mod tests {
 
     #[test]
     fn invalid_references_are_rejected() {
-        for bad in ["", "App", "app:", "app:-x", "UPPER/app:1", "a//b", "app/", "${IMAGE}"] {
+        for bad in [
+            "",
+            "App",
+            "app:",
+            "app:-x",
+            "UPPER/app:1",
+            "a//b",
+            "app/",
+            "${IMAGE}",
+        ] {
             // "UPPER/app" has an upper-case first component, so it is a (valid) domain.
             if bad == "UPPER/app:1" {
                 assert_eq!(p(bad).domain, "UPPER");
@@ -337,7 +352,13 @@ mod tests {
         assert!(!allowed_by(&repo, "ghcr.io/acme"));
         assert!(allowed_by(&repo, "ghcr.io/acmecorp"));
         assert!(allowed_by(&repo, "ghcr.io"));
-        assert!(!allowed_by(&p("ghcr.io.evil.com/x").repository(), "ghcr.io"));
-        assert!(allowed_by(&p("registry.example.com:5000/app").repository(), "registry.example.com:5000/"));
+        assert!(!allowed_by(
+            &p("ghcr.io.evil.com/x").repository(),
+            "ghcr.io"
+        ));
+        assert!(allowed_by(
+            &p("registry.example.com:5000/app").repository(),
+            "registry.example.com:5000/"
+        ));
     }
 }

@@ -78,17 +78,17 @@ pub static RULES: [Rule; 3] = [
 
 /// The containers of a template with their image, parsed (containers without an image or
 /// with an unparseable one are skipped).
-fn images<'a>(
-    template: PodTemplate<'a>,
-) -> Vec<(Container<'a>, &'a str, ImageRef, FieldPath)> {
+fn images<'a>(template: PodTemplate<'a>) -> Vec<(Container<'a>, &'a str, ImageRef, FieldPath)> {
     let spec = template.spec_path();
-    template.containers().filter_map(|c| {
-        let text = c.node.str_at("image")?;
-        let parsed = image::parse(text).ok()?;
-        let path = spec.join(&c.path()).key("image");
-        Some((c, text, parsed, path))
-    })
-    .collect()
+    template
+        .containers()
+        .filter_map(|c| {
+            let text = c.node.str_at("image")?;
+            let parsed = image::parse(text).ok()?;
+            let path = spec.join(&c.path()).key("image");
+            Some((c, text, parsed, path))
+        })
+        .collect()
 }
 
 fn describe(c: &Container<'_>) -> String {
@@ -154,10 +154,18 @@ fn check_registry(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     }
 }
 
-fn report_registries(object: &Object, template: PodTemplate<'_>, allow: &[String], sink: &mut Sink) {
+fn report_registries(
+    object: &Object,
+    template: PodTemplate<'_>,
+    allow: &[String],
+    sink: &mut Sink,
+) {
     for (c, text, parsed, path) in images(template) {
         let repository = parsed.repository();
-        if allow.iter().any(|entry| image::allowed_by(&repository, entry)) {
+        if allow
+            .iter()
+            .any(|entry| image::allowed_by(&repository, entry))
+        {
             continue;
         }
         sink.report(

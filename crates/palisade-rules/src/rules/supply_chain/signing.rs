@@ -20,9 +20,8 @@ use palisade_model::{FieldPath, Node, Object, ObjectRef};
 use crate::context::{InventoryCtx, Sink};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 use crate::rules::admission::engines::{
-    gatekeeper_config_exempts, gatekeeper_constraint_applies, gatekeeper_denies,
-    is_kyverno_policy, kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies,
-    namespace_labels,
+    gatekeeper_config_exempts, gatekeeper_constraint_applies, gatekeeper_denies, is_kyverno_policy,
+    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, namespace_labels,
 };
 
 /// The label policy-controller requires on a namespace before it enforces there.
@@ -40,7 +39,10 @@ pub static RULES: [Rule; 1] = [Rule {
         remediation: "Deploy an image verification policy in enforce mode that matches Pods in every regulated namespace (Kyverno `verifyImages` with `failureAction: Enforce`, a sigstore `ClusterImagePolicy` plus the `policy.sigstore.dev/include: \"true\"` namespace label, or a Ratify constraint with `enforcementAction: deny`).",
         example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: verify-images\nspec:\n  validationFailureAction: Audit\n  rules:\n    - name: cosign\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: [\"registry.example.com/*\"]\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: \"-----BEGIN PUBLIC KEY-----...\"\n",
         example_pass: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: verify-images\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: cosign\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: [\"registry.example.com/*\"]\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: \"-----BEGIN PUBLIC KEY-----...\"\n",
-        evidence: &["sc.image_signing_verification", "adm.image_verification_enforced"],
+        evidence: &[
+            "sc.image_signing_verification",
+            "adm.image_verification_enforced",
+        ],
         no_controls_reason: None,
         references: &[
             "https://kyverno.io/docs/writing-policies/verify-images/",
@@ -82,7 +84,8 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         .objects()
         .iter()
         .filter(|o| {
-            o.id.group() == "constraints.gatekeeper.sh" && ratify_kinds.iter().any(|k| k == o.kind())
+            o.id.group() == "constraints.gatekeeper.sh"
+                && ratify_kinds.iter().any(|k| k == o.kind())
         })
         .collect();
 
@@ -181,7 +184,10 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         let detail = if weak.is_empty() {
             "no Kyverno verifyImages rule, sigstore ClusterImagePolicy or Ratify constraint selects it".to_string()
         } else {
-            weak.iter().map(|w| w.what.as_str()).collect::<Vec<_>>().join("; ")
+            weak.iter()
+                .map(|w| w.what.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
         };
         let message = format!(
             "regulated namespace {ns:?} admits unsigned images: no admission policy verifies image signatures there in enforce mode ({detail})"
@@ -210,7 +216,9 @@ fn ratify_constraint_kinds(ctx: &InventoryCtx<'_>) -> Vec<String> {
             continue;
         };
         if spec.get("targets").is_some_and(mentions_ratify)
-            && let Some(kind) = spec.get_in(&["crd", "spec", "names", "kind"]).and_then(|k| k.as_str())
+            && let Some(kind) = spec
+                .get_in(&["crd", "spec", "names", "kind"])
+                .and_then(|k| k.as_str())
         {
             kinds.push(kind.to_string());
         }
