@@ -465,3 +465,59 @@ mod tests {
         ));
     }
 }
+
+#[cfg(test)]
+mod coverage_tests {
+    use palisade_loader::{Limits, load_str};
+    use palisade_model::Inventory;
+
+    use crate::{Coverage, Settings, evaluate, registry};
+
+    fn run(id: &str, yaml: &str) -> crate::Evaluation {
+        let inventory = Inventory::new(load_str("t.yaml", yaml, &Limits::default()).objects);
+        evaluate(
+            &inventory,
+            &[registry::find(id).unwrap()],
+            &Settings::default(),
+        )
+    }
+
+    #[test]
+    fn absent_agent_is_reported_on_the_cluster_only_for_cluster_like_input() {
+        let e = run(
+            "RT001",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n",
+        );
+        assert!(e.findings.is_empty());
+        assert!(matches!(e.runs[0].coverage, Coverage::NotEvaluated { .. }));
+        let e = run(
+            "RT001",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: web:1}]\n",
+        );
+        assert_eq!(e.findings.len(), 1);
+        assert_eq!(e.findings[0].object.kind, "Cluster");
+        let e = run(
+            "RT003",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: web:1}]\n",
+        );
+        assert!(matches!(e.runs[0].coverage, Coverage::NotEvaluated { .. }));
+    }
+
+    #[test]
+    fn engine_absence_and_registry_allowlist_coverage() {
+        let deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: web:1}]\n";
+        let e = run("ADM005", deployment);
+        assert_eq!(e.findings.len(), 1);
+        assert_eq!(e.findings[0].object.kind, "Cluster");
+        let e = run(
+            "ADM005",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n",
+        );
+        assert!(matches!(e.runs[0].coverage, Coverage::NotEvaluated { .. }));
+        let webhook = "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata: {name: kyverno-policy-validating-webhook-cfg}\nwebhooks: []\n";
+        let e = run("ADM005", &format!("{deployment}---\n{webhook}"));
+        assert!(e.findings.is_empty());
+        let e = run("SC003", deployment);
+        assert!(matches!(e.runs[0].coverage, Coverage::NotEvaluated { .. }));
+    }
+}
