@@ -1,6 +1,20 @@
-//! Rules of the `admission` area.
+//! Rules of the `admission` area: what the cluster checks at the door. ADM001-ADM002 read
+//! the Pod Security Admission labels of Namespaces ([`namespaces`]); ADM003-ADM005 the
+//! webhooks and deployments of policy engines ([`webhooks`]). [`engines`] holds how
+//! Kyverno, Gatekeeper and sigstore policies select namespaces, shared with supply-chain.
+
+pub(crate) mod engines;
+mod namespaces;
+pub(crate) mod webhooks;
+
+use std::sync::LazyLock;
 
 use crate::rule::Rule;
 
 /// This area's rules, in ID order.
-pub static RULES: &[Rule] = &[];
+pub static RULES: LazyLock<Vec<&'static Rule>> = LazyLock::new(|| {
+    namespaces::RULES
+        .iter()
+        .chain(webhooks::RULES.iter())
+        .collect()
+});

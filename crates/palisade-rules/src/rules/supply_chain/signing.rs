@@ -1,0 +1,239 @@
+//! SC004: an admission policy that verifies image signatures must cover every regulated
+//! namespace, in enforce mode.
+//!
+//! Recognised verifiers, with the selection semantics of each:
+//! - Kyverno `ClusterPolicy`/`Policy` with a rule carrying `verifyImages`: the rule's
+//!   `match`/`exclude` select the namespace; the failure action is the `verifyImages`
+//!   entry's `failureAction` (1.13+), else `validationFailureActionOverrides`, else
+//!   `validationFailureAction` (default `Audit`, which only reports).
+//! - sigstore policy-controller `ClusterImagePolicy`: the controller only acts in namespaces
+//!   labelled `policy.sigstore.dev/include: "true"`; `spec.mode: warn` does not block.
+//! - Gatekeeper with Ratify: a constraint of kind `RatifyVerification`, or of a kind whose
+//!   `ConstraintTemplate` calls the Ratify external-data provider; `spec.match` selects the
+//!   namespace, `enforcementAction` must deny, and Gatekeeper's `Config` must not exempt it.
+//!
+//! Not modelled: which images a policy's image patterns cover (any verifying policy counts),
+//! and whether the engine itself is running (ADM005 checks that).
+
+use palisade_model::{FieldPath, Node, Object, ObjectRef};
+
+use crate::context::{InventoryCtx, Sink};
+use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rules::admission::engines::{
+    gatekeeper_config_exempts, gatekeeper_constraint_applies, gatekeeper_denies, is_kyverno_policy,
+    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, namespace_labels,
+};
+
+/// The label policy-controller requires on a namespace before it enforces there.
+pub const SIGSTORE_INCLUDE_LABEL: &str = "policy.sigstore.dev/include";
+
+pub static RULES: [Rule; 1] = [Rule {
+    meta: RuleMeta {
+        id: "SC004",
+        name: "image-signatures-not-verified",
+        title: "No admission policy enforces image signature verification in a regulated namespace",
+        area: Area::SupplyChain,
+        severity: Severity::High,
+        scope: Scope::Inventory,
+        rationale: "Signing images in CI proves nothing unless the cluster refuses unsigned or wrongly signed images at admission. Without an enforcing verifier (Kyverno `verifyImages`, sigstore policy-controller, Gatekeeper with Ratify) anyone who can push to a registry or edit a manifest can run arbitrary code next to regulated data. Verifiers in audit or warn mode, policies whose match leaves the namespace out, and policy-controller in a namespace without its opt-in label all admit unsigned images.",
+        remediation: "Deploy an image verification policy in enforce mode that matches Pods in every regulated namespace (Kyverno `verifyImages` with `failureAction: Enforce`, a sigstore `ClusterImagePolicy` plus the `policy.sigstore.dev/include: \"true\"` namespace label, or a Ratify constraint with `enforcementAction: deny`).",
+        example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: verify-images\nspec:\n  validationFailureAction: Audit\n  rules:\n    - name: cosign\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: [\"registry.example.com/*\"]\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: \"-----BEGIN PUBLIC KEY-----...\"\n",
+        example_pass: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: verify-images\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: cosign\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: [\"registry.example.com/*\"]\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: \"-----BEGIN PUBLIC KEY-----...\"\n",
+        evidence: &[
+            "sc.image_signing_verification",
+            "adm.image_verification_enforced",
+        ],
+        no_controls_reason: None,
+        references: &[
+            "https://kyverno.io/docs/writing-policies/verify-images/",
+            "https://docs.sigstore.dev/policy-controller/overview/",
+            "https://ratify.dev/docs/quickstarts/quickstart-manifests",
+        ],
+        pss: None,
+    },
+    check: Check::Inventory(check_signing),
+}];
+
+/// A verifier that would cover the namespace but does not block.
+struct Weak {
+    what: String,
+}
+
+fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    let regulated: Vec<&str> = ctx
+        .namespaces()
+        .into_iter()
+        .filter(|ns| ctx.is_regulated(ns))
+        .collect();
+    if regulated.is_empty() {
+        sink.not_evaluated("the input has no regulated namespaces");
+        return;
+    }
+    let inventory = ctx.inventory;
+    let kyverno: Vec<&Object> = inventory
+        .objects()
+        .iter()
+        .filter(|o| is_kyverno_policy(o))
+        .collect();
+    let sigstore: Vec<&Object> = inventory
+        .of_kind("ClusterImagePolicy")
+        .filter(|o| o.id.group() == "policy.sigstore.dev")
+        .collect();
+    let ratify_kinds = ratify_constraint_kinds(ctx);
+    let ratify: Vec<&Object> = inventory
+        .objects()
+        .iter()
+        .filter(|o| {
+            o.id.group() == "constraints.gatekeeper.sh"
+                && ratify_kinds.iter().any(|k| k == o.kind())
+        })
+        .collect();
+
+    for ns in regulated {
+        let labels = namespace_labels(inventory, ns);
+        let mut weak: Vec<Weak> = Vec::new();
+        let mut enforced = false;
+
+        for policy in &kyverno {
+            if !kyverno_policy_scope(policy, ns) {
+                continue;
+            }
+            for rule in policy
+                .root()
+                .get_in(&["spec", "rules"])
+                .into_iter()
+                .flat_map(|r| r.items())
+            {
+                let Some(verify) = rule.get("verifyImages").filter(|v| v.items().len() > 0) else {
+                    continue;
+                };
+                if !kyverno_rule_applies(rule, ns, &labels) {
+                    continue;
+                }
+                let action = verify.items().find_map(|v| v.str_at("failureAction"));
+                if kyverno_enforces(policy, action, ns) {
+                    enforced = true;
+                } else {
+                    weak.push(Weak {
+                        what: format!(
+                            "Kyverno {} {:?} rule {:?} verifies images in Audit mode only",
+                            policy.kind(),
+                            policy.id.name,
+                            rule.str_at("name").unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        }
+
+        for cip in &sigstore {
+            let included = labels
+                .iter()
+                .any(|(k, v)| *k == SIGSTORE_INCLUDE_LABEL && *v == "true");
+            let mode = cip
+                .root()
+                .get_in(&["spec", "mode"])
+                .and_then(|m| m.as_str())
+                .unwrap_or("enforce");
+            if !included {
+                weak.push(Weak {
+                    what: format!(
+                        "ClusterImagePolicy {:?} exists, but policy-controller only acts in namespaces labelled {SIGSTORE_INCLUDE_LABEL}: \"true\"",
+                        cip.id.name
+                    ),
+                });
+            } else if mode == "enforce" {
+                enforced = true;
+            } else {
+                weak.push(Weak {
+                    what: format!(
+                        "ClusterImagePolicy {:?} is in mode {mode:?}, which does not block",
+                        cip.id.name
+                    ),
+                });
+            }
+        }
+
+        if !gatekeeper_config_exempts(inventory, ns) {
+            for constraint in &ratify {
+                if !gatekeeper_constraint_applies(constraint, ns, &labels) {
+                    continue;
+                }
+                if gatekeeper_denies(constraint) {
+                    enforced = true;
+                } else {
+                    weak.push(Weak {
+                        what: format!(
+                            "Ratify constraint {} {:?} does not deny (enforcementAction {:?})",
+                            constraint.kind(),
+                            constraint.id.name,
+                            constraint
+                                .root()
+                                .get_in(&["spec", "enforcementAction"])
+                                .and_then(|n| n.as_str())
+                                .unwrap_or("deny")
+                        ),
+                    });
+                }
+            }
+        }
+
+        if enforced {
+            continue;
+        }
+        let detail = if weak.is_empty() {
+            "no Kyverno verifyImages rule, sigstore ClusterImagePolicy or Ratify constraint selects it".to_string()
+        } else {
+            weak.iter()
+                .map(|w| w.what.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        let message = format!(
+            "regulated namespace {ns:?} admits unsigned images: no admission policy verifies image signatures there in enforce mode ({detail})"
+        );
+        match inventory.namespace(ns) {
+            Some(object) => {
+                sink.report(object, FieldPath::parse("metadata.name"), message);
+            }
+            None => {
+                sink.report_absent(ObjectRef::namespace_named(ns), message);
+            }
+        }
+    }
+}
+
+/// Constraint kinds that verify with Ratify: `RatifyVerification`, and the kinds of
+/// ConstraintTemplates whose Rego calls the Ratify external-data provider.
+fn ratify_constraint_kinds(ctx: &InventoryCtx<'_>) -> Vec<String> {
+    let mut kinds = vec!["RatifyVerification".to_string()];
+    for t in ctx
+        .inventory
+        .of_kind("ConstraintTemplate")
+        .filter(|o| o.id.group() == "templates.gatekeeper.sh")
+    {
+        let Some(spec) = t.root().get("spec") else {
+            continue;
+        };
+        if spec.get("targets").is_some_and(mentions_ratify)
+            && let Some(kind) = spec
+                .get_in(&["crd", "spec", "names", "kind"])
+                .and_then(|k| k.as_str())
+        {
+            kinds.push(kind.to_string());
+        }
+    }
+    kinds
+}
+
+/// Whether any string under `node` calls the Ratify provider (`"provider": "ratify-provider"`
+/// in `external_data`).
+fn mentions_ratify(node: Node<'_>) -> bool {
+    use palisade_model::Value;
+    match node.value() {
+        Value::Str(s) => s.contains("external_data") && s.contains("ratify"),
+        Value::Seq(items) => items.into_iter().any(mentions_ratify),
+        Value::Map(entries) => entries.into_iter().any(|(_, v)| mentions_ratify(v)),
+        _ => false,
+    }
+}
