@@ -23,3 +23,5 @@ pub use context::{
 pub use engine::{Coverage, Evaluation, RuleRun, evaluate};
 pub use finding::{AdmissionDetail, Finding, Location, PssFinding, Related};
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+/// Exact RBAC evaluation (roles, bindings, aggregation), for `who-can`/`can-i` front ends.
+pub use rules::rbac::authz as rbac_authz;

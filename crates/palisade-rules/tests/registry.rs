@@ -23,10 +23,12 @@ fn ids_and_names_are_unique_and_well_formed() {
     for rule in registry::all() {
         let m = &rule.meta;
         assert!(
-            m.id.len() == 6
-                && m.id[..3].bytes().all(|b| b.is_ascii_uppercase())
-                && m.id[3..].bytes().all(|b| b.is_ascii_digit()),
-            "{}: IDs are three capitals and three digits",
+            (5..=7).contains(&m.id.len())
+                && m.id[..m.id.len() - 3]
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase())
+                && m.id[m.id.len() - 3..].bytes().all(|b| b.is_ascii_digit()),
+            "{}: IDs are two to four capitals (the area prefix) and three digits",
             m.id
         );
         assert!(ids.insert(m.id), "duplicate ID {}", m.id);
