@@ -201,19 +201,112 @@ const NAMESPACED: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Whether a rule grants namespaced resources only: no nonResourceURLs, every group and
-/// resource (subresources by their resource) in the table.
+/// Cluster-scoped resources of the built-in API groups (virtual ones included: what
+/// impersonation, reviews and CSR signing check).
+const CLUSTER_SCOPED: &[(&str, &[&str])] = &[
+    (
+        "",
+        &[
+            "nodes",
+            "namespaces",
+            "persistentvolumes",
+            "componentstatuses",
+            "users",
+            "groups",
+        ],
+    ),
+    (
+        "rbac.authorization.k8s.io",
+        &["clusterroles", "clusterrolebindings"],
+    ),
+    (
+        "storage.k8s.io",
+        &[
+            "storageclasses",
+            "csidrivers",
+            "csinodes",
+            "volumeattachments",
+            "volumeattributesclasses",
+        ],
+    ),
+    (
+        "admissionregistration.k8s.io",
+        &[
+            "validatingwebhookconfigurations",
+            "mutatingwebhookconfigurations",
+            "validatingadmissionpolicies",
+            "validatingadmissionpolicybindings",
+            "mutatingadmissionpolicies",
+            "mutatingadmissionpolicybindings",
+        ],
+    ),
+    ("apiextensions.k8s.io", &["customresourcedefinitions"]),
+    ("apiregistration.k8s.io", &["apiservices"]),
+    (
+        "certificates.k8s.io",
+        &[
+            "certificatesigningrequests",
+            "clustertrustbundles",
+            "signers",
+        ],
+    ),
+    ("scheduling.k8s.io", &["priorityclasses"]),
+    ("node.k8s.io", &["runtimeclasses"]),
+    (
+        "networking.k8s.io",
+        &["ingressclasses", "ipaddresses", "servicecidrs"],
+    ),
+    (
+        "flowcontrol.apiserver.k8s.io",
+        &["flowschemas", "prioritylevelconfigurations"],
+    ),
+    ("policy", &["podsecuritypolicies"]),
+    (
+        "authentication.k8s.io",
+        &["tokenreviews", "selfsubjectreviews", "userextras", "uids"],
+    ),
+    (
+        "authorization.k8s.io",
+        &[
+            "subjectaccessreviews",
+            "selfsubjectaccessreviews",
+            "selfsubjectrulesreviews",
+        ],
+    ),
+    ("resource.k8s.io", &["deviceclasses", "resourceslices"]),
+];
+
+fn listed(table: &[(&str, &[&str])], group: &str, resource: &str) -> Option<bool> {
+    table
+        .iter()
+        .find(|(g, _)| *g == group)
+        .map(|(_, resources)| resources.contains(&resource))
+}
+
+/// Whether a rule grants namespaced resources only: no nonResourceURLs, and every
+/// (group, resource) pair it names (subresources by their resource) is a known namespaced
+/// resource, or a pair that does not exist (`apps` × `pods` in a rule listing both groups),
+/// that is a resource of a built-in group known as namespaced in another group of the rule
+/// and not known as cluster-scoped in this one. `*` and custom resources are unknown.
 fn namespaced_only(rule: &super::authz::PolicyRule) -> bool {
     if !rule.non_resource_urls.is_empty() || rule.resources.is_empty() {
         return false;
     }
     rule.api_groups.iter().all(|g| {
-        let Some((_, known)) = NAMESPACED.iter().find(|(group, _)| group == g) else {
-            return false;
-        };
         rule.resources.iter().all(|r| {
             let base = r.split_once('/').map_or(r.as_str(), |(b, _)| b);
-            known.contains(&base)
+            match listed(NAMESPACED, g, base) {
+                Some(true) => true,
+                known_group => {
+                    let builtin =
+                        known_group.is_some() || listed(CLUSTER_SCOPED, g, base).is_some();
+                    builtin
+                        && listed(CLUSTER_SCOPED, g, base) != Some(true)
+                        && rule.api_groups.iter().any(|other| {
+                            other != g && listed(NAMESPACED, other, base) == Some(true)
+                        })
+                }
+            }
         })
     })
 }

@@ -428,3 +428,104 @@ pub static RULES: &[Rule] = &[
         check: Check::Inventory(bindings::check_missing_service_accounts),
     },
 ];
+
+#[cfg(test)]
+mod tests {
+    use palisade_loader::{Limits, load_str};
+    use palisade_model::Inventory;
+
+    use crate::context::Settings;
+    use crate::engine::{Coverage, evaluate};
+    use crate::registry;
+
+    fn run(id: &str, yaml: &str) -> crate::engine::Evaluation {
+        let loaded = load_str("t.yaml", yaml, &Limits::default());
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        let inventory = Inventory::new(loaded.objects);
+        evaluate(
+            &inventory,
+            &[registry::find(id).unwrap()],
+            &Settings::default(),
+        )
+    }
+
+    const AGGREGATED: &str = "\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: piece
+  labels: {example.com/agg: \"true\"}
+rules:
+  - apiGroups: [\"\"]
+    resources: [\"secrets\"]
+    verbs: [\"list\"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: whole}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {example.com/agg: \"true\"}}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: direct, namespace: shop}
+subjects: [{kind: ServiceAccount, name: app}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: piece}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: via}
+subjects: [{kind: User, name: alice}, {kind: Group, name: ops}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: whole}
+";
+
+    #[test]
+    fn role_findings_list_the_bindings_that_grant_them_through_aggregation() {
+        let eval = run("RBAC004", AGGREGATED);
+        assert_eq!(eval.findings.len(), 1, "{:?}", eval.findings);
+        let f = &eval.findings[0];
+        assert_eq!(f.object.name, "piece");
+        assert_eq!(f.location.path.to_string(), "rules[0].verbs[0]");
+        let related: Vec<String> = f.related.iter().map(|r| r.message.to_string()).collect();
+        assert_eq!(
+            related,
+            [
+                "granted in namespace \"shop\" by RoleBinding \"direct\" to ServiceAccount \"shop/app\"",
+                "granted cluster-wide through aggregated ClusterRole \"whole\" by ClusterRoleBinding \"via\" to User \"alice\", Group \"ops\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn rules_are_not_evaluated_without_the_objects_they_need() {
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}]}\n";
+        for rule in super::RULES {
+            let eval = run(rule.meta.id, pod);
+            assert!(
+                matches!(eval.runs[0].coverage, Coverage::NotEvaluated { .. }),
+                "{}",
+                rule.meta.id
+            );
+        }
+        // Roles without bindings: the unused-role rule cannot judge.
+        let only_role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: a}\nrules: []\n";
+        let eval = run("RBAC013", only_role);
+        assert!(matches!(
+            eval.runs[0].coverage,
+            Coverage::NotEvaluated { .. }
+        ));
+        assert!(eval.findings.is_empty());
+        // Bindings without roles: missing roles are not judged either.
+        let only_binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: a}\nsubjects: [{kind: User, name: u}]\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: nope}\n";
+        let eval = run("RBAC014", only_binding);
+        assert!(matches!(
+            eval.runs[0].coverage,
+            Coverage::NotEvaluated { .. }
+        ));
+        assert!(eval.findings.is_empty());
+        // The aggregated role and its piece are both in use.
+        let eval = run("RBAC013", AGGREGATED);
+        assert!(matches!(eval.runs[0].coverage, Coverage::Checked { .. }));
+        assert!(eval.findings.is_empty(), "{:?}", eval.findings);
+    }
+}

@@ -122,32 +122,41 @@ pub fn check_wildcards(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         let object = rbac.role_object(role);
         for (r, rule) in role.rules.iter().enumerate() {
             let mut hits: Vec<(FieldPath, String)> = Vec::new();
-            let mut scan = |field: &str, values: &[String], is_wild: &dyn Fn(&str) -> bool| {
+            let mut scan = |field: &str, values: &[String]| {
                 for (j, v) in values.iter().enumerate() {
-                    if is_wild(v) {
-                        hits.push((rule_path(r).key(field).index(j), format!("{field} {v:?}")));
-                    }
+                    let meaning = match (field, v.as_str()) {
+                        ("verbs", ALL) => "every verb, escalate, bind and impersonate included",
+                        ("apiGroups", ALL) => "every API group",
+                        ("resources", ALL) => "every resource, Secrets included",
+                        ("resources", x) if x.starts_with("*/") => {
+                            "this subresource of every resource"
+                        }
+                        ("nonResourceURLs", ALL) => "every non-resource URL",
+                        _ => continue,
+                    };
+                    hits.push((
+                        rule_path(r).key(field).index(j),
+                        format!("{field} {v:?} ({meaning})"),
+                    ));
                 }
             };
-            scan("verbs", &rule.verbs, &|v| v == ALL);
-            scan("apiGroups", &rule.api_groups, &|v| v == ALL);
-            scan("resources", &rule.resources, &|v| {
-                v == ALL || v.starts_with("*/")
-            });
-            scan("nonResourceURLs", &rule.non_resource_urls, &|v| v == ALL);
+            scan("verbs", &rule.verbs);
+            scan("apiGroups", &rule.api_groups);
+            scan("resources", &rule.resources);
+            scan("nonResourceURLs", &rule.non_resource_urls);
             let Some((first, _)) = hits.first().cloned() else {
                 continue;
             };
             let what: Vec<&str> = hits.iter().map(|(_, w)| w.as_str()).collect();
             let message = format!(
-                "{} rules[{r}] uses a wildcard ({}): it grants {}, including whatever is added to the API later",
+                "{} rules[{r}] uses {}: {}; a wildcard also covers whatever is added to the API later",
                 role.describe(),
-                what.join(", "),
-                if rule.is_full_wildcard() {
-                    "every verb on every resource of every API group"
+                if hits.len() == 1 {
+                    "a wildcard"
                 } else {
-                    "more than it names"
-                }
+                    "wildcards"
+                },
+                what.join(", ")
             );
             let finding = sink.report(object, first, message);
             finding.with_related(
