@@ -514,7 +514,13 @@ pub fn check_missing_service_accounts(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
                 binding.role_ref.kind,
                 binding.role_ref.name,
                 subject.name,
-                names.iter().copied().collect::<Vec<_>>().join(", ")
+                {
+                    let mut shown: Vec<&str> = names.iter().copied().take(5).collect();
+                    if names.len() > 5 {
+                        shown.push("...");
+                    }
+                    shown.join(", ")
+                }
             );
             rbac.report_binding(sink, binding, subject_path(s).key("name"), message);
         }
