@@ -292,11 +292,18 @@ mod tests {
 
     #[test]
     fn equals_and_separate_values() {
-        let f = parse(&["--audit-log-path=/var/log/a.log", "--audit-log-maxage", "30"]);
+        let f = parse(&[
+            "--audit-log-path=/var/log/a.log",
+            "--audit-log-maxage",
+            "30",
+        ]);
         assert_eq!(value(&f, "audit-log-path"), Some("/var/log/a.log"));
         assert_eq!(value(&f, "audit-log-maxage"), Some("30"));
         // The value's item is consumed, not mistaken for a flag or a positional argument.
-        assert_eq!(f.last("audit-log-maxage").unwrap().path.to_string(), "args[1]");
+        assert_eq!(
+            f.last("audit-log-maxage").unwrap().path.to_string(),
+            "args[1]"
+        );
     }
 
     #[test]
@@ -354,7 +361,13 @@ mod tests {
 
     #[test]
     fn double_dash_ends_flags_and_positionals_are_skipped() {
-        let f = parse(&["-v=2", "stray", "--profiling=false", "--", "--anonymous-auth=false"]);
+        let f = parse(&[
+            "-v=2",
+            "stray",
+            "--profiling=false",
+            "--",
+            "--anonymous-auth=false",
+        ]);
         assert!(f.last("v").is_none());
         assert_eq!(f.bool("profiling").unwrap().0, Ok(false));
         assert!(f.last("anonymous-auth").is_none());
@@ -365,6 +378,9 @@ mod tests {
         let f = parse(&["--audit-policy-file=", "--encryption-provider-config"]);
         assert!(f.last("audit-policy-file").is_some());
         assert!(f.set("audit-policy-file").is_none());
-        assert!(f.set("encryption-provider-config").is_none(), "no value to take");
+        assert!(
+            f.set("encryption-provider-config").is_none(),
+            "no value to take"
+        );
     }
 }

@@ -114,7 +114,11 @@ pub static RULES: &[Rule] = &[
         apiserver_pod!["--authorization-mode=RBAC"],
         apiserver_pod!["--authorization-mode=Node,RBAC"],
         &["rbac.apiserver_authz"],
-        &[AUTHZ_DOC, "https://kubernetes.io/docs/reference/access-authn-authz/node/", CIS],
+        &[
+            AUTHZ_DOC,
+            "https://kubernetes.io/docs/reference/access-authn-authz/node/",
+            CIS,
+        ],
         check_node_rbac,
     ),
     rule(
@@ -163,8 +167,14 @@ pub static RULES: &[Rule] = &[
         Severity::High,
         "Several admission plugins that are on by default carry security: ServiceAccount (pods run as an existing service account and get its token mounted the controlled way), NamespaceLifecycle (nothing is created in terminating or non-existent namespaces, and the system namespaces cannot be deleted), PodSecurity (the Pod Security Standards labels on namespaces), ValidatingAdmissionWebhook and ValidatingAdmissionPolicy (every policy engine, Gatekeeper and Kyverno included, and in-process CEL policies). Listing one in `--disable-admission-plugins` silently switches that protection off cluster-wide. CIS 1.2.12 and 1.2.13 require ServiceAccount and NamespaceLifecycle.",
         "Remove the plugin from `--disable-admission-plugins`.",
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction", "--disable-admission-plugins=PodSecurity"],
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction", "--disable-admission-plugins=DefaultStorageClass"],
+        apiserver_pod![
+            "--enable-admission-plugins=NodeRestriction",
+            "--disable-admission-plugins=PodSecurity"
+        ],
+        apiserver_pod![
+            "--enable-admission-plugins=NodeRestriction",
+            "--disable-admission-plugins=DefaultStorageClass"
+        ],
         &["adm.apiserver_plugins", "adm.policy_engine_enforcing"],
         &[ADMISSION_DOC, FLAGS_DOC, CIS],
         check_disabled_plugins,
@@ -190,7 +200,10 @@ pub static RULES: &[Rule] = &[
         "The API server writes audit events only when it has an audit policy (`--audit-policy-file`) and a backend to write to: a log file (`--audit-log-path`, CIS 1.2.16) or a webhook (`--audit-webhook-config-file`). Without both, there is no record of who read which Secret, who changed RBAC or who exec'd into a pod, which every framework's logging requirement (HIPAA 164.312(b), PCI DSS 10.2) depends on. A webhook backend is accepted in place of a log path.",
         "Set `--audit-policy-file` to an audit Policy and `--audit-log-path` (or `--audit-webhook-config-file`) to a backend.",
         apiserver_pod!["--authorization-mode=Node,RBAC"],
-        apiserver_pod!["--audit-policy-file=/etc/kubernetes/audit-policy.yaml", "--audit-log-path=/var/log/kubernetes/audit/audit.log"],
+        apiserver_pod![
+            "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log"
+        ],
         &["log.audit_log_flags", "log.audit_policy"],
         &[AUDIT_DOC, FLAGS_DOC, CIS],
         check_audit_enabled,
@@ -202,8 +215,18 @@ pub static RULES: &[Rule] = &[
         Severity::Medium,
         "When audit events go to a file, the API server rotates it: `--audit-log-maxage` (days an old file is kept), `--audit-log-maxbackup` (old files kept) and `--audit-log-maxsize` (megabytes before rotating) decide how much history survives on the node. CIS 1.2.17-1.2.19 expect explicit values of at least 30 days (here the `log-retention-days` setting), 10 files and 100 MB; left unset they are 0, which means no age- or count-based removal at all, so the history kept is decided by disk space instead of policy. This is local retention only: frameworks such as PCI DSS (12 months) need the events shipped to central storage as well.",
         "Set `--audit-log-maxage` to at least the required retention in days, `--audit-log-maxbackup` to at least 10 and `--audit-log-maxsize` to at least 100.",
-        apiserver_pod!["--audit-log-path=/var/log/kubernetes/audit/audit.log", "--audit-log-maxage=7", "--audit-log-maxbackup=10", "--audit-log-maxsize=100"],
-        apiserver_pod!["--audit-log-path=/var/log/kubernetes/audit/audit.log", "--audit-log-maxage=30", "--audit-log-maxbackup=10", "--audit-log-maxsize=100"],
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxage=7",
+            "--audit-log-maxbackup=10",
+            "--audit-log-maxsize=100"
+        ],
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxage=30",
+            "--audit-log-maxbackup=10",
+            "--audit-log-maxsize=100"
+        ],
         &["log.audit_log_flags", "log.retention"],
         &[AUDIT_DOC, FLAGS_DOC, CIS],
         check_audit_retention,
@@ -228,8 +251,15 @@ pub static RULES: &[Rule] = &[
         Severity::Medium,
         "Without `--tls-cert-file` and `--tls-private-key-file` the API server generates a self-signed certificate that no client can verify, which trains everyone to skip verification and opens the door to interception. Without `--client-ca-file`, client-certificate authentication is off: kubelets, controllers and administrators must fall back to weaker credentials. CIS 1.2.24 and 1.2.25 require these flags.",
         "Set `--tls-cert-file`, `--tls-private-key-file` and `--client-ca-file` to the cluster PKI files.",
-        apiserver_pod!["--tls-cert-file=/etc/kubernetes/pki/apiserver.crt", "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key"],
-        apiserver_pod!["--tls-cert-file=/etc/kubernetes/pki/apiserver.crt", "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key", "--client-ca-file=/etc/kubernetes/pki/ca.crt"],
+        apiserver_pod![
+            "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+            "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key"
+        ],
+        apiserver_pod![
+            "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+            "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+            "--client-ca-file=/etc/kubernetes/pki/ca.crt"
+        ],
         &["enc.in_transit_tls"],
         &[PKI_DOC, FLAGS_DOC, CIS],
         check_serving_tls,
@@ -241,10 +271,19 @@ pub static RULES: &[Rule] = &[
         Severity::High,
         "`--tls-min-version=VersionTLS10` or `VersionTLS11` re-enables protocol versions with known weaknesses (and that PCI DSS no longer accepts as strong cryptography), and cipher suites without forward secrecy (`TLS_RSA_*`), with CBC mode, RC4 or 3DES weaken every connection that negotiates them. CIS 1.2.29 lists the strong suites: AEAD ciphers (AES-GCM, ChaCha20-Poly1305) with ECDHE key exchange, and the TLS 1.3 suites. Left unset, both flags take Go's secure defaults, which are not flagged.",
         "Remove `--tls-min-version` or set it to `VersionTLS12` or `VersionTLS13`, and limit `--tls-cipher-suites` to ECDHE AEAD suites.",
-        apiserver_pod!["--tls-min-version=VersionTLS10", "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA"],
-        apiserver_pod!["--tls-min-version=VersionTLS12", "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"],
+        apiserver_pod![
+            "--tls-min-version=VersionTLS10",
+            "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA"
+        ],
+        apiserver_pod![
+            "--tls-min-version=VersionTLS12",
+            "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+        ],
         &["enc.in_transit_tls"],
-        &["https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/#options", CIS],
+        &[
+            "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/#options",
+            CIS,
+        ],
         check_weak_tls,
     ),
     rule(
@@ -254,10 +293,22 @@ pub static RULES: &[Rule] = &[
         Severity::High,
         "etcd holds the whole cluster state, Secrets included. `--etcd-cafile` makes the API server verify it talks to the real etcd; `--etcd-certfile` and `--etcd-keyfile` give it a client certificate so that etcd can refuse everyone else. Missing any of them means etcd traffic can be intercepted or etcd must accept unauthenticated clients. CIS 1.2.23 and 1.2.26 require all three.",
         "Set `--etcd-cafile`, `--etcd-certfile` and `--etcd-keyfile` (and run etcd with `--client-cert-auth=true`).",
-        apiserver_pod!["--etcd-servers=https://127.0.0.1:2379", "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt"],
-        apiserver_pod!["--etcd-servers=https://127.0.0.1:2379", "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt", "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt", "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key"],
+        apiserver_pod![
+            "--etcd-servers=https://127.0.0.1:2379",
+            "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt"
+        ],
+        apiserver_pod![
+            "--etcd-servers=https://127.0.0.1:2379",
+            "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt",
+            "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
+            "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key"
+        ],
         &["enc.in_transit_tls"],
-        &[PKI_DOC, "https://etcd.io/docs/latest/op-guide/security/", CIS],
+        &[
+            PKI_DOC,
+            "https://etcd.io/docs/latest/op-guide/security/",
+            CIS,
+        ],
         check_etcd_tls,
     ),
     rule(
@@ -267,10 +318,21 @@ pub static RULES: &[Rule] = &[
         Severity::Medium,
         "The API server connects to kubelets for `exec`, `attach`, `logs` and port-forwarding. Without `--kubelet-certificate-authority` it does not verify the kubelet's serving certificate, so whoever can intercept node traffic sees and alters exec sessions (CIS 1.2.5). Without `--kubelet-client-certificate` and `--kubelet-client-key` it presents no client certificate, so kubelets must allow unauthenticated access for these features to work (CIS 1.2.4).",
         "Set `--kubelet-certificate-authority`, `--kubelet-client-certificate` and `--kubelet-client-key`, and have kubelets serve certificates signed by that CA.",
-        apiserver_pod!["--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt", "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"],
-        apiserver_pod!["--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt", "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt", "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"],
+        apiserver_pod![
+            "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+            "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
+        ],
+        apiserver_pod![
+            "--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt",
+            "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+            "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
+        ],
         &["enc.in_transit_tls"],
-        &["https://kubernetes.io/docs/concepts/architecture/control-plane-node-communication/", FLAGS_DOC, CIS],
+        &[
+            "https://kubernetes.io/docs/concepts/architecture/control-plane-node-communication/",
+            FLAGS_DOC,
+            CIS,
+        ],
         check_kubelet_tls,
     ),
     rule(
@@ -293,8 +355,15 @@ pub static RULES: &[Rule] = &[
         Severity::Medium,
         "Bound service-account tokens need `--service-account-issuer` (the `iss` claim, which OIDC federation and token reviewers rely on), `--service-account-signing-key-file` (the private key that signs them) and `--service-account-key-file` (the public keys that verify them; without it the API server falls back to its TLS key). Kubernetes 1.20+ refuses to start without issuer and signing key, so a manifest missing them is either broken or relies on an external signer (`--service-account-signing-endpoint`, Kubernetes 1.32+), which is accepted in place of both key files. CIS 1.2.22 requires the key file.",
         "Set `--service-account-issuer`, `--service-account-signing-key-file` and `--service-account-key-file` (or `--service-account-signing-endpoint` for an external signer).",
-        apiserver_pod!["--service-account-issuer=https://kubernetes.default.svc.cluster.local", "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key"],
-        apiserver_pod!["--service-account-issuer=https://kubernetes.default.svc.cluster.local", "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key", "--service-account-key-file=/etc/kubernetes/pki/sa.pub"],
+        apiserver_pod![
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key"
+        ],
+        apiserver_pod![
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
+            "--service-account-key-file=/etc/kubernetes/pki/sa.pub"
+        ],
         &["sa.projected_short_lived_tokens"],
         &[SA_DOC, FLAGS_DOC, CIS],
         check_sa_signing,
@@ -359,7 +428,11 @@ fn require_set(api: &ApiServer<'_>, sink: &mut Sink, names: &[&str], consequence
     for name in names {
         if api.flags.set(name).is_none() {
             let flag = api.flags.last(name);
-            let state = if flag.is_some() { "is empty" } else { "is not set" };
+            let state = if flag.is_some() {
+                "is empty"
+            } else {
+                "is not set"
+            };
             sink.report(
                 api.object,
                 api.path_of(flag),
@@ -574,7 +647,10 @@ const PROTECTIVE_DEFAULT_PLUGINS: &[(&str, &str)] = &[
 fn check_disabled_plugins(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     each_apiserver(ctx, sink, |api, sink| {
         for (plugin, flag) in api.flags.items("disable-admission-plugins") {
-            if let Some((_, lost)) = PROTECTIVE_DEFAULT_PLUGINS.iter().find(|(p, _)| *p == plugin) {
+            if let Some((_, lost)) = PROTECTIVE_DEFAULT_PLUGINS
+                .iter()
+                .find(|(p, _)| *p == plugin)
+            {
                 sink.report(
                     api.object,
                     flag.path.clone(),
@@ -786,9 +862,10 @@ fn check_kubelet_tls(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 }
 
 fn check_sa_lookup(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    each_apiserver(ctx, sink, |api, sink| match api.flags.bool("service-account-lookup") {
-        Some((Ok(false), flag)) => {
-            sink.report(
+    each_apiserver(ctx, sink, |api, sink| {
+        match api.flags.bool("service-account-lookup") {
+            Some((Ok(false), flag)) => {
+                sink.report(
                 api.object,
                 flag.path.clone(),
                 format!(
@@ -796,9 +873,9 @@ fn check_sa_lookup(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
                     lead(api)
                 ),
             );
-        }
-        Some((Err(value), flag)) => {
-            sink.report(
+            }
+            Some((Err(value), flag)) => {
+                sink.report(
                 api.object,
                 flag.path.clone(),
                 format!(
@@ -806,8 +883,9 @@ fn check_sa_lookup(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
                     lead(api)
                 ),
             );
+            }
+            _ => {}
         }
-        _ => {}
     });
 }
 
@@ -846,4 +924,64 @@ fn check_sa_extend(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             "projected service-account tokens are issued for up to a year",
         );
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_model::{Inventory, Object, Origin};
+    use serde_json::json;
+
+    fn run(objects: Vec<serde_json::Value>) -> crate::Evaluation {
+        let objects = objects
+            .iter()
+            .map(|o| Object::from_json(o, Origin::Cluster).unwrap())
+            .collect();
+        let rules: Vec<&'static Rule> = RULES.iter().collect();
+        crate::engine::evaluate(
+            &Inventory::new(objects),
+            &rules,
+            &crate::Settings::default(),
+        )
+    }
+
+    #[test]
+    fn no_apiserver_means_not_evaluated() {
+        let eval = run(vec![json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "app", "namespace": "default"},
+            "spec": {"containers": [{"name": "app", "image": "app", "command": ["/app", "--anonymous-auth=true"]}]},
+        })]);
+        assert!(eval.findings.is_empty());
+        for run in &eval.runs {
+            assert!(
+                matches!(run.coverage, crate::Coverage::NotEvaluated { .. }),
+                "{}",
+                run.rule.meta.id
+            );
+        }
+    }
+
+    #[test]
+    fn structured_configs_are_not_judged_on_flags() {
+        let eval = run(vec![json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "kube-apiserver", "namespace": "kube-system"},
+            "spec": {"containers": [{"name": "kube-apiserver", "image": "k", "command": [
+                "kube-apiserver",
+                "--authentication-config=/etc/kubernetes/authn.yaml",
+                "--authorization-config=/etc/kubernetes/authz.yaml",
+            ]}]},
+        })]);
+        for id in ["CP001", "CP002", "CP003"] {
+            let run = eval.runs.iter().find(|r| r.rule.meta.id == id).unwrap();
+            assert!(
+                matches!(run.coverage, crate::Coverage::NotEvaluated { .. }),
+                "{id}"
+            );
+            assert!(eval.findings.iter().all(|f| f.rule.id != id), "{id}");
+        }
+        // Other rules still judge the same manifest.
+        assert!(eval.findings.iter().any(|f| f.rule.id == "CP011"));
+    }
 }

@@ -24,7 +24,8 @@ use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 const ENCRYPT_DOC: &str = "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/";
 const KMS_DOC: &str = "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/";
 const CIS: &str = "https://www.cisecurity.org/benchmark/kubernetes";
-const EBS_DOC: &str = "https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md";
+const EBS_DOC: &str =
+    "https://github.com/kubernetes-sigs/aws-ebs-csi-driver/blob/master/docs/parameters.md";
 const AWS_DEFAULT_DOC: &str =
     "https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html";
 
@@ -87,8 +88,14 @@ pub static RULES: &[Rule] = &[
         Scope::Kinds(ENCRYPTION_CONFIG),
         "The API server encrypts a resource only when an entry of the EncryptionConfiguration names it (`secrets`), its group (`*.` for the core group) or everything (`*.*`). A configuration that lists other resources but none of these leaves Secrets stored in etcd as plain text, while the presence of the file suggests they are protected. CIS 1.2.28.",
         "Add `secrets` (or `*.`/`*.*`) to a `resources` entry whose first provider encrypts (preferably `kms` with `apiVersion: v2`).",
-        encryption_config!("[configmaps]", "aescbc: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"),
-        encryption_config!("[secrets, configmaps]", "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"),
+        encryption_config!(
+            "[configmaps]",
+            "aescbc: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"
+        ),
+        encryption_config!(
+            "[secrets, configmaps]",
+            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+        ),
         &["enc.etcd_encryption_config"],
         &[ENCRYPT_DOC, CIS],
         check_secrets_covered,
@@ -101,8 +108,16 @@ pub static RULES: &[Rule] = &[
         Scope::Kinds(ENCRYPTION_CONFIG),
         "The first provider of the entry that covers Secrets encrypts every new write; the others are only tried when reading. With `identity` first, Secrets are written to etcd as plain text even though encrypting providers are listed (a configuration left half-way through a migration, or written with the order reversed). Anyone with access to etcd, its snapshots or backups reads every credential. CIS 1.2.28.",
         "Move the encrypting provider (preferably `kms` with `apiVersion: v2`) to the top of the `providers` list, keep `identity` after it only while existing data is re-encrypted, then rewrite all Secrets (`kubectl get secrets -A -o json | kubectl replace -f -`).",
-        encryption_config!("[secrets]", "identity: {}", "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"),
-        encryption_config!("[secrets]", "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}", "identity: {}"),
+        encryption_config!(
+            "[secrets]",
+            "identity: {}",
+            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+        ),
+        encryption_config!(
+            "[secrets]",
+            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}",
+            "identity: {}"
+        ),
         &["enc.etcd_encryption_config"],
         &[ENCRYPT_DOC, CIS],
         check_identity_first,
@@ -115,8 +130,14 @@ pub static RULES: &[Rule] = &[
         Scope::Kinds(ENCRYPTION_CONFIG),
         "AES-GCM with the random nonces the `aesgcm` provider uses is only safe for a bounded number of encryptions per key (upstream: rotate after 200,000 writes; nonce reuse beyond that breaks confidentiality and integrity). Kubernetes does not rotate the key, so upstream recommends `aesgcm` only with automated rotation, and CIS 1.2.28 accepts only `aescbc`, `kms` and `secretbox`. Its key also lives on the control-plane disk.",
         "Use a `kms` provider with `apiVersion: v2` (envelope encryption with keys held outside the node), or rotate the `aesgcm` key automatically well before 200,000 writes.",
-        encryption_config!("[secrets]", "aesgcm: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}"),
-        encryption_config!("[secrets]", "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"),
+        encryption_config!(
+            "[secrets]",
+            "aesgcm: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}"
+        ),
+        encryption_config!(
+            "[secrets]",
+            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+        ),
         &["enc.etcd_encryption_config"],
         &[ENCRYPT_DOC, CIS],
         check_aesgcm,
@@ -129,8 +150,14 @@ pub static RULES: &[Rule] = &[
         Scope::Kinds(ENCRYPTION_CONFIG),
         "KMS v1 is deprecated since Kubernetes 1.28 and disabled by default since 1.29: an API server without `--feature-gates=KMSv1=true` refuses to load the configuration, and the gate will be removed. KMS v1 also calls the KMS plugin for every write (a new data key each time), which makes the API server slow and fragile when the KMS is. A `kms` provider without `apiVersion` is v1.",
         "Migrate to `apiVersion: v2` with a KMS v2 plugin: add the v2 provider first, keep the v1 provider after it to read old data, rewrite all Secrets, then remove the v1 provider.",
-        encryption_config!("[secrets]", "kms: {name: legacy, endpoint: unix:///var/run/kms.sock, cachesize: 100}"),
-        encryption_config!("[secrets]", "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"),
+        encryption_config!(
+            "[secrets]",
+            "kms: {name: legacy, endpoint: unix:///var/run/kms.sock, cachesize: 100}"
+        ),
+        encryption_config!(
+            "[secrets]",
+            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+        ),
         &["enc.etcd_encryption_config"],
         &[KMS_DOC],
         check_kms_v1,
@@ -143,8 +170,14 @@ pub static RULES: &[Rule] = &[
         Scope::Kinds(ENCRYPTION_CONFIG),
         "The `aescbc`, `aesgcm` and `secretbox` providers take their keys from this file, which sits on every control-plane node next to the etcd data it protects. Whoever can read the node's disk, its backups or this file in a repository can decrypt every Secret, so these providers mainly protect etcd backups and snapshots taken without the file. They are accepted by CIS 1.2.28; a `kms` v2 provider keeps the key-encryption key in an external KMS or HSM instead. This finding never contains the key.",
         "Prefer a `kms` provider with `apiVersion: v2`; otherwise keep this file out of version control, readable only by root on the control-plane nodes, and rotate its keys regularly.",
-        encryption_config!("[secrets]", "secretbox: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"),
-        encryption_config!("[secrets]", "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"),
+        encryption_config!(
+            "[secrets]",
+            "secretbox: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"
+        ),
+        encryption_config!(
+            "[secrets]",
+            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+        ),
         &["enc.etcd_encryption_config"],
         &[ENCRYPT_DOC, KMS_DOC],
         check_static_keys,
@@ -160,7 +193,11 @@ pub static RULES: &[Rule] = &[
         "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: ebs.csi.aws.com\nparameters:\n  type: gp3\n",
         "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: ebs.csi.aws.com\nparameters:\n  type: gp3\n  encrypted: \"true\"\n",
         &["enc.encrypted_storage_classes"],
-        &[EBS_DOC, AWS_DEFAULT_DOC, "https://kubernetes.io/docs/concepts/storage/storage-classes/"],
+        &[
+            EBS_DOC,
+            AWS_DEFAULT_DOC,
+            "https://kubernetes.io/docs/concepts/storage/storage-classes/",
+        ],
         check_ebs_storage_class,
     ),
 ];
@@ -461,7 +498,10 @@ mod tests {
             let r = json!([{"resources": names, "providers": [{"identity": {}}]}]);
             assert_eq!(coverage(r), None, "{names}");
         }
-        assert_eq!(parse_group_resource("deployments.apps"), ("apps", "deployments"));
+        assert_eq!(
+            parse_group_resource("deployments.apps"),
+            ("apps", "deployments")
+        );
         assert_eq!(parse_group_resource("*."), ("", "*"));
         assert_eq!(parse_group_resource("*.*"), ("*", "*"));
     }
@@ -500,7 +540,10 @@ mod tests {
             assert!(!points_at_key, "a finding points at a key: {text}");
             for key in KEYS {
                 // Also no recognisable fragment of a key.
-                assert!(!text.contains(&key[..12]), "key material in a finding: {text}");
+                assert!(
+                    !text.contains(&key[..12]),
+                    "key material in a finding: {text}"
+                );
             }
         }
     }
