@@ -1,6 +1,987 @@
-//! Rules of the `control-plane` area.
+//! Rules of the `control-plane` area: the kube-apiserver command line (CIS Kubernetes
+//! Benchmark v1.12 section 1.2), read from its static Pod manifest.
+//!
+//! Every rule here is an inventory rule that looks for kube-apiserver containers (see
+//! [`flags`]); with none in the input (a managed cluster, or a scan of application
+//! manifests) the rules are *not evaluated*, never passed. One rule per concern, one finding
+//! per bad or missing flag, at the flag's list item when it is written, else at the
+//! container's `command`. Defaults are kube-apiserver's own (an absent flag is read as its
+//! default, which is what the binary runs with).
 
-use crate::rule::Rule;
+pub mod flags;
+
+use flags::{ApiServer, each_apiserver};
+
+use crate::context::{InventoryCtx, Sink};
+use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+
+const FLAGS_DOC: &str =
+    "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/";
+const CIS: &str = "https://www.cisecurity.org/benchmark/kubernetes";
+const AUTHN_DOC: &str = "https://kubernetes.io/docs/reference/access-authn-authz/authentication/";
+const AUTHZ_DOC: &str = "https://kubernetes.io/docs/reference/access-authn-authz/authorization/";
+const ADMISSION_DOC: &str =
+    "https://kubernetes.io/docs/reference/access-authn-authz/admission-controllers/";
+const AUDIT_DOC: &str = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
+const ENCRYPT_DOC: &str = "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/";
+const PKI_DOC: &str = "https://kubernetes.io/docs/setup/best-practices/certificates/";
+const SA_DOC: &str =
+    "https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/";
+
+/// A kube-apiserver static Pod with the given flags (rule examples).
+macro_rules! apiserver_pod {
+    ($($flag:literal),* $(,)?) => {
+        concat!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: kube-apiserver\n  namespace: kube-system\n",
+            "spec:\n  containers:\n    - name: kube-apiserver\n",
+            "      image: registry.k8s.io/kube-apiserver:v1.34.1\n      command:\n",
+            "        - kube-apiserver\n",
+            $("        - ", $flag, "\n",)*
+        )
+    };
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn rule(
+    id: &'static str,
+    name: &'static str,
+    title: &'static str,
+    severity: Severity,
+    rationale: &'static str,
+    remediation: &'static str,
+    example_fail: &'static str,
+    example_pass: &'static str,
+    evidence: &'static [&'static str],
+    references: &'static [&'static str],
+    check: fn(&InventoryCtx<'_>, &mut Sink),
+) -> Rule {
+    Rule {
+        meta: RuleMeta {
+            id,
+            name,
+            title,
+            area: Area::ControlPlane,
+            severity,
+            scope: Scope::Inventory,
+            rationale,
+            remediation,
+            example_fail,
+            example_pass,
+            evidence,
+            no_controls_reason: None,
+            references,
+            pss: None,
+        },
+        check: Check::Inventory(check),
+    }
+}
 
 /// This area's rules, in ID order.
-pub static RULES: &[Rule] = &[];
+pub static RULES: &[Rule] = &[
+    rule(
+        "CP001",
+        "apiserver-anonymous-auth-enabled",
+        "kube-apiserver accepts anonymous requests",
+        Severity::Medium,
+        "With `--anonymous-auth` left at its default (`true`), every request without credentials is served as user `system:anonymous` in group `system:unauthenticated`. Only RBAC then stands between the internet-facing API endpoint and the cluster: a single binding to `system:anonymous` or `system:unauthenticated` (a common mistake when debugging) exposes data to anyone who can reach the port, and even without one the endpoint discloses version and discovery information. CIS 1.2.1 requires it off. When `--authentication-config` is used (Kubernetes 1.32+), anonymous access is configured in that file's `anonymous` section instead (where it can be limited to health endpoints); that file is not in the input, so such a server is not judged on this flag.",
+        "Set `--anonymous-auth=false`, or on Kubernetes 1.32+ use an AuthenticationConfiguration whose `anonymous` section allows only the health endpoints (`/livez`, `/readyz`, `/healthz`).",
+        apiserver_pod!["--authorization-mode=Node,RBAC"],
+        apiserver_pod!["--anonymous-auth=false", "--authorization-mode=Node,RBAC"],
+        &["rbac.apiserver_authz"],
+        &[AUTHN_DOC, FLAGS_DOC, CIS],
+        check_anonymous_auth,
+    ),
+    rule(
+        "CP002",
+        "apiserver-authorization-always-allow",
+        "kube-apiserver authorizes every request (AlwaysAllow)",
+        Severity::Critical,
+        "The `AlwaysAllow` authorizer approves every request of every authenticated (and, with anonymous auth on, unauthenticated) user: RBAC, Node authorization and webhooks are bypassed for whatever reaches it. `--authorization-mode` defaults to `AlwaysAllow` when neither it nor `--authorization-config` is given. CIS 1.2.6 forbids it.",
+        "Set `--authorization-mode=Node,RBAC` (or configure authorizers through `--authorization-config`) and remove `AlwaysAllow`.",
+        apiserver_pod!["--authorization-mode=AlwaysAllow"],
+        apiserver_pod!["--authorization-mode=Node,RBAC"],
+        &["rbac.apiserver_authz"],
+        &[AUTHZ_DOC, FLAGS_DOC, CIS],
+        check_always_allow,
+    ),
+    rule(
+        "CP003",
+        "apiserver-authorization-missing-node-rbac",
+        "kube-apiserver authorization modes do not include Node and RBAC",
+        Severity::High,
+        "RBAC is the authorizer the cluster's Roles and bindings feed; without it they have no effect. The Node authorizer (with the NodeRestriction admission plugin) confines each kubelet to the Secrets, ConfigMaps and Pods of its own node; without it a compromised node's credentials reach every Secret the `system:nodes` group is granted. CIS 1.2.7 and 1.2.8 require both. When authorizers are configured with `--authorization-config` (structured authorization), the modes live in that file, which is not in the input, and the server is not judged on this flag.",
+        "Include `Node` and `RBAC` in `--authorization-mode` (for example `--authorization-mode=Node,RBAC`).",
+        apiserver_pod!["--authorization-mode=RBAC"],
+        apiserver_pod!["--authorization-mode=Node,RBAC"],
+        &["rbac.apiserver_authz"],
+        &[
+            AUTHZ_DOC,
+            "https://kubernetes.io/docs/reference/access-authn-authz/node/",
+            CIS,
+        ],
+        check_node_rbac,
+    ),
+    rule(
+        "CP004",
+        "apiserver-static-token-file",
+        "kube-apiserver authenticates static bearer tokens from a file",
+        Severity::Critical,
+        "`--token-auth-file` makes the API server accept the bearer tokens listed in a CSV file on the control-plane node. The tokens never expire, cannot be revoked without restarting the API server, are stored in clear text, and usually belong to powerful identities. CIS 1.2.2 forbids the flag.",
+        "Remove `--token-auth-file`; authenticate people with OIDC or client certificates and workloads with service-account tokens.",
+        apiserver_pod!["--token-auth-file=/etc/kubernetes/tokens.csv"],
+        apiserver_pod!["--client-ca-file=/etc/kubernetes/pki/ca.crt"],
+        &["rbac.apiserver_authz"],
+        &[AUTHN_DOC, FLAGS_DOC, CIS],
+        check_token_auth_file,
+    ),
+    rule(
+        "CP005",
+        "always-admit-admission-plugin",
+        "kube-apiserver enables the AlwaysAdmit admission plugin",
+        Severity::High,
+        "AlwaysAdmit is a deprecated admission plugin that admits every request; it signals that admission control was meant to be switched off, and enabling it alongside other plugins gives a false sense of coverage. CIS 1.2.10 forbids it.",
+        "Remove `AlwaysAdmit` from `--enable-admission-plugins`.",
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction,AlwaysAdmit"],
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+        &["adm.policy_engine_enforcing", "adm.apiserver_plugins"],
+        &[ADMISSION_DOC, FLAGS_DOC, CIS],
+        check_always_admit,
+    ),
+    rule(
+        "CP006",
+        "node-restriction-admission-disabled",
+        "kube-apiserver does not enable the NodeRestriction admission plugin",
+        Severity::Medium,
+        "NodeRestriction limits what a kubelet may modify: only its own Node object and the Pods bound to it, and not the labels that steer workloads (`node-restriction.kubernetes.io/`). It is not enabled by default; without it, the credentials of one compromised node can relabel other nodes to attract sensitive pods, or modify pods elsewhere. CIS 1.2.14 requires it.",
+        "Add `NodeRestriction` to `--enable-admission-plugins` (and keep `Node` in `--authorization-mode`).",
+        apiserver_pod!["--enable-admission-plugins=PodSecurity"],
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+        &["adm.apiserver_plugins"],
+        &[ADMISSION_DOC, FLAGS_DOC, CIS],
+        check_node_restriction,
+    ),
+    rule(
+        "CP007",
+        "default-admission-plugin-disabled",
+        "kube-apiserver disables a security-relevant default admission plugin",
+        Severity::High,
+        "Several admission plugins that are on by default carry security: ServiceAccount (pods run as an existing service account and get its token mounted the controlled way), NamespaceLifecycle (nothing is created in terminating or non-existent namespaces, and the system namespaces cannot be deleted), PodSecurity (the Pod Security Standards labels on namespaces), ValidatingAdmissionWebhook and ValidatingAdmissionPolicy (every policy engine, Gatekeeper and Kyverno included, and in-process CEL policies). Listing one in `--disable-admission-plugins` silently switches that protection off cluster-wide. CIS 1.2.12 and 1.2.13 require ServiceAccount and NamespaceLifecycle.",
+        "Remove the plugin from `--disable-admission-plugins`.",
+        apiserver_pod![
+            "--enable-admission-plugins=NodeRestriction",
+            "--disable-admission-plugins=PodSecurity"
+        ],
+        apiserver_pod![
+            "--enable-admission-plugins=NodeRestriction",
+            "--disable-admission-plugins=DefaultStorageClass"
+        ],
+        &["adm.apiserver_plugins", "adm.policy_engine_enforcing"],
+        &[ADMISSION_DOC, FLAGS_DOC, CIS],
+        check_disabled_plugins,
+    ),
+    rule(
+        "CP008",
+        "apiserver-profiling-enabled",
+        "kube-apiserver serves profiling endpoints",
+        Severity::Low,
+        "With `--profiling` at its default (`true`) the API server serves Go's pprof handlers under `/debug/pprof`. Anyone authorized for that non-resource URL can read goroutine stacks and heap profiles (internal detail useful to an attacker) or start CPU profiles that load the control plane. CIS 1.2.15 recommends turning it off unless a performance investigation needs it.",
+        "Set `--profiling=false`.",
+        apiserver_pod!["--authorization-mode=Node,RBAC"],
+        apiserver_pod!["--profiling=false"],
+        &["cp.apiserver_hardening"],
+        &[FLAGS_DOC, CIS],
+        check_profiling,
+    ),
+    rule(
+        "CP009",
+        "apiserver-audit-logging-disabled",
+        "kube-apiserver does not record audit events",
+        Severity::High,
+        "The API server writes audit events only when it has an audit policy (`--audit-policy-file`) and a backend to write to: a log file (`--audit-log-path`, CIS 1.2.16) or a webhook (`--audit-webhook-config-file`). Without both, there is no record of who read which Secret, who changed RBAC or who exec'd into a pod, which every framework's logging requirement (HIPAA 164.312(b), PCI DSS 10.2) depends on. A webhook backend is accepted in place of a log path.",
+        "Set `--audit-policy-file` to an audit Policy and `--audit-log-path` (or `--audit-webhook-config-file`) to a backend.",
+        apiserver_pod!["--authorization-mode=Node,RBAC"],
+        apiserver_pod![
+            "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log"
+        ],
+        &["log.audit_log_flags", "log.audit_policy"],
+        &[AUDIT_DOC, FLAGS_DOC, CIS],
+        check_audit_enabled,
+    ),
+    rule(
+        "CP010",
+        "audit-log-retention-below-minimum",
+        "kube-apiserver audit log rotation keeps less than required",
+        Severity::Medium,
+        "When audit events go to a file, the API server rotates it: `--audit-log-maxage` (days an old file is kept), `--audit-log-maxbackup` (old files kept) and `--audit-log-maxsize` (megabytes before rotating) decide how much history survives on the node. CIS 1.2.17-1.2.19 expect explicit values of at least 30 days (here the `log-retention-days` setting), 10 files and 100 MB; left unset they are 0, which means no age- or count-based removal at all, so the history kept is decided by disk space instead of policy. This is local retention only: frameworks such as PCI DSS (12 months) need the events shipped to central storage as well.",
+        "Set `--audit-log-maxage` to at least the required retention in days, `--audit-log-maxbackup` to at least 10 and `--audit-log-maxsize` to at least 100.",
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxage=7",
+            "--audit-log-maxbackup=10",
+            "--audit-log-maxsize=100"
+        ],
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxage=30",
+            "--audit-log-maxbackup=10",
+            "--audit-log-maxsize=100"
+        ],
+        &["log.audit_log_flags", "log.retention"],
+        &[AUDIT_DOC, FLAGS_DOC, CIS],
+        check_audit_retention,
+    ),
+    rule(
+        "CP011",
+        "encryption-provider-config-missing",
+        "kube-apiserver stores Secrets in etcd without encryption at rest",
+        Severity::High,
+        "Without `--encryption-provider-config` the API server writes every object, Secrets included, to etcd as plain protobuf. Anyone with a copy of the etcd data directory, a snapshot or a backup reads every credential in the cluster. CIS 1.2.27 requires the flag; the configuration it points at is checked by the `encryption` rules when it is in the input.",
+        "Write an EncryptionConfiguration that encrypts `secrets` (preferably with a KMS v2 provider) and pass it with `--encryption-provider-config`.",
+        apiserver_pod!["--authorization-mode=Node,RBAC"],
+        apiserver_pod!["--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml"],
+        &["enc.etcd_encryption_config"],
+        &[ENCRYPT_DOC, FLAGS_DOC, CIS],
+        check_encryption_config,
+    ),
+    rule(
+        "CP012",
+        "apiserver-serving-tls-incomplete",
+        "kube-apiserver serving certificate or client CA is not configured",
+        Severity::Medium,
+        "Without `--tls-cert-file` and `--tls-private-key-file` the API server generates a self-signed certificate that no client can verify, which trains everyone to skip verification and opens the door to interception. Without `--client-ca-file`, client-certificate authentication is off: kubelets, controllers and administrators must fall back to weaker credentials. CIS 1.2.24 and 1.2.25 require these flags.",
+        "Set `--tls-cert-file`, `--tls-private-key-file` and `--client-ca-file` to the cluster PKI files.",
+        apiserver_pod![
+            "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+            "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key"
+        ],
+        apiserver_pod![
+            "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+            "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+            "--client-ca-file=/etc/kubernetes/pki/ca.crt"
+        ],
+        &["enc.in_transit_tls"],
+        &[PKI_DOC, FLAGS_DOC, CIS],
+        check_serving_tls,
+    ),
+    rule(
+        "CP013",
+        "apiserver-weak-tls",
+        "kube-apiserver allows old TLS versions or weak cipher suites",
+        Severity::High,
+        "`--tls-min-version=VersionTLS10` or `VersionTLS11` re-enables protocol versions with known weaknesses (and that PCI DSS no longer accepts as strong cryptography), and cipher suites without forward secrecy (`TLS_RSA_*`), with CBC mode, RC4 or 3DES weaken every connection that negotiates them. CIS 1.2.29 lists the strong suites: AEAD ciphers (AES-GCM, ChaCha20-Poly1305) with ECDHE key exchange, and the TLS 1.3 suites. Left unset, both flags take Go's secure defaults, which are not flagged.",
+        "Remove `--tls-min-version` or set it to `VersionTLS12` or `VersionTLS13`, and limit `--tls-cipher-suites` to ECDHE AEAD suites.",
+        apiserver_pod![
+            "--tls-min-version=VersionTLS10",
+            "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA"
+        ],
+        apiserver_pod![
+            "--tls-min-version=VersionTLS12",
+            "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+        ],
+        &["enc.in_transit_tls"],
+        &[
+            "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/#options",
+            CIS,
+        ],
+        check_weak_tls,
+    ),
+    rule(
+        "CP014",
+        "etcd-client-tls-incomplete",
+        "kube-apiserver does not use mutual TLS to etcd",
+        Severity::High,
+        "etcd holds the whole cluster state, Secrets included. `--etcd-cafile` makes the API server verify it talks to the real etcd; `--etcd-certfile` and `--etcd-keyfile` give it a client certificate so that etcd can refuse everyone else. Missing any of them means etcd traffic can be intercepted or etcd must accept unauthenticated clients. CIS 1.2.23 and 1.2.26 require all three.",
+        "Set `--etcd-cafile`, `--etcd-certfile` and `--etcd-keyfile` (and run etcd with `--client-cert-auth=true`).",
+        apiserver_pod![
+            "--etcd-servers=https://127.0.0.1:2379",
+            "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt"
+        ],
+        apiserver_pod![
+            "--etcd-servers=https://127.0.0.1:2379",
+            "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt",
+            "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
+            "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key"
+        ],
+        &["enc.in_transit_tls"],
+        &[
+            PKI_DOC,
+            "https://etcd.io/docs/latest/op-guide/security/",
+            CIS,
+        ],
+        check_etcd_tls,
+    ),
+    rule(
+        "CP015",
+        "kubelet-client-tls-incomplete",
+        "kube-apiserver does not authenticate to or verify kubelets",
+        Severity::Medium,
+        "The API server connects to kubelets for `exec`, `attach`, `logs` and port-forwarding. Without `--kubelet-certificate-authority` it does not verify the kubelet's serving certificate, so whoever can intercept node traffic sees and alters exec sessions (CIS 1.2.5). Without `--kubelet-client-certificate` and `--kubelet-client-key` it presents no client certificate, so kubelets must allow unauthenticated access for these features to work (CIS 1.2.4).",
+        "Set `--kubelet-certificate-authority`, `--kubelet-client-certificate` and `--kubelet-client-key`, and have kubelets serve certificates signed by that CA.",
+        apiserver_pod![
+            "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+            "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
+        ],
+        apiserver_pod![
+            "--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt",
+            "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+            "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
+        ],
+        &["enc.in_transit_tls"],
+        &[
+            "https://kubernetes.io/docs/concepts/architecture/control-plane-node-communication/",
+            FLAGS_DOC,
+            CIS,
+        ],
+        check_kubelet_tls,
+    ),
+    rule(
+        "CP016",
+        "service-account-lookup-disabled",
+        "kube-apiserver accepts tokens of deleted service accounts",
+        Severity::Medium,
+        "With `--service-account-lookup=false` the API server validates service-account tokens by signature alone and does not check that the ServiceAccount (and, for legacy tokens, the Secret) still exists. A token keeps working after its service account is deleted, so deleting an account no longer revokes its access. CIS 1.2.21 requires lookup (the default).",
+        "Remove `--service-account-lookup=false` (the default is `true`).",
+        apiserver_pod!["--service-account-lookup=false"],
+        apiserver_pod!["--service-account-lookup=true"],
+        &["sa.projected_short_lived_tokens"],
+        &[SA_DOC, FLAGS_DOC, CIS],
+        check_sa_lookup,
+    ),
+    rule(
+        "CP017",
+        "service-account-signing-incomplete",
+        "kube-apiserver service-account token signing is not fully configured",
+        Severity::Medium,
+        "Bound service-account tokens need `--service-account-issuer` (the `iss` claim, which OIDC federation and token reviewers rely on), `--service-account-signing-key-file` (the private key that signs them) and `--service-account-key-file` (the public keys that verify them; without it the API server falls back to its TLS key). Kubernetes 1.20+ refuses to start without issuer and signing key, so a manifest missing them is either broken or relies on an external signer (`--service-account-signing-endpoint`, Kubernetes 1.32+), which is accepted in place of both key files. CIS 1.2.22 requires the key file.",
+        "Set `--service-account-issuer`, `--service-account-signing-key-file` and `--service-account-key-file` (or `--service-account-signing-endpoint` for an external signer).",
+        apiserver_pod![
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key"
+        ],
+        apiserver_pod![
+            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+            "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
+            "--service-account-key-file=/etc/kubernetes/pki/sa.pub"
+        ],
+        &["sa.projected_short_lived_tokens"],
+        &[SA_DOC, FLAGS_DOC, CIS],
+        check_sa_signing,
+    ),
+    rule(
+        "CP018",
+        "service-account-token-expiration-extended",
+        "kube-apiserver extends projected service-account tokens to a year",
+        Severity::Low,
+        "`--service-account-extend-token-expiration` (default `true`) makes the API server issue projected service-account tokens valid for up to a year, while telling the kubelet to refresh them hourly; it exists to ease migration from legacy tokens. A stolen token therefore stays usable for a year instead of an hour. CIS 1.2.30 recommends `false` once workloads refresh their tokens (all current client libraries do).",
+        "Set `--service-account-extend-token-expiration=false` once no workload depends on long-lived projected tokens (watch the `serviceaccount_stale_tokens_total` metric).",
+        apiserver_pod!["--service-account-issuer=https://kubernetes.default.svc.cluster.local"],
+        apiserver_pod!["--service-account-extend-token-expiration=false"],
+        &["sa.projected_short_lived_tokens"],
+        &[SA_DOC, FLAGS_DOC, CIS],
+        check_sa_extend,
+    ),
+];
+
+/// `kube-apiserver container "name"`: each finding names the container, since a manifest
+/// may run more than one.
+fn lead(api: &ApiServer<'_>) -> String {
+    format!("kube-apiserver container {:?}", api.container_name)
+}
+
+/// Reports a boolean flag that must be `false` (anonymous auth, profiling, ...).
+fn require_false(api: &ApiServer<'_>, sink: &mut Sink, name: &str, consequence: &str) {
+    match api.flags.bool(name) {
+        Some((Ok(false), _)) => {}
+        Some((Ok(true), flag)) => {
+            sink.report(
+                api.object,
+                flag.path.clone(),
+                format!("{}: --{name} is true: {consequence}", lead(api)),
+            );
+        }
+        Some((Err(value), flag)) => {
+            sink.report(
+                api.object,
+                flag.path.clone(),
+                format!(
+                    "{}: --{name}={value:?} is not a boolean (kube-apiserver refuses to start); it must be false",
+                    lead(api)
+                ),
+            );
+        }
+        None => {
+            sink.report(
+                api.object,
+                api.command_path.clone(),
+                format!(
+                    "{}: --{name} is not set and defaults to true: {consequence}",
+                    lead(api)
+                ),
+            );
+        }
+    }
+}
+
+/// Reports each of `names` that is not set (or set to an empty value).
+fn require_set(api: &ApiServer<'_>, sink: &mut Sink, names: &[&str], consequence: &str) {
+    for name in names {
+        if api.flags.set(name).is_none() {
+            let flag = api.flags.last(name);
+            let state = if flag.is_some() {
+                "is empty"
+            } else {
+                "is not set"
+            };
+            sink.report(
+                api.object,
+                api.path_of(flag),
+                format!("{}: --{name} {state}: {consequence}", lead(api)),
+            );
+        }
+    }
+}
+
+fn check_anonymous_auth(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    let mut judged = 0;
+    let mut deferred = 0;
+    each_apiserver(ctx, sink, |api, sink| {
+        // Kubernetes 1.32+: with --authentication-config, anonymous access may be configured
+        // in the file's `anonymous` section (the two cannot be combined); not in the input.
+        if api.flags.last("anonymous-auth").is_none()
+            && api.flags.set("authentication-config").is_some()
+        {
+            deferred += 1;
+            return;
+        }
+        judged += 1;
+        require_false(
+            api,
+            sink,
+            "anonymous-auth",
+            "requests without credentials are served as system:anonymous",
+        );
+    });
+    if judged == 0 && deferred > 0 {
+        sink.not_evaluated("every kube-apiserver in the input takes its anonymous-auth settings from an --authentication-config file, which is not in the input");
+    }
+}
+
+/// The effective authorization modes, or `None` when structured authorization
+/// (`--authorization-config`) replaces them. Absent: kube-apiserver's default, AlwaysAllow.
+fn authorization_modes<'a>(
+    api: &'a ApiServer<'_>,
+) -> Option<(Vec<&'a str>, Option<&'a flags::Flag>)> {
+    match api.flags.list("authorization-mode") {
+        Some((modes, flag)) => Some((modes, Some(flag))),
+        None if api.flags.set("authorization-config").is_some() => None,
+        None => Some((vec!["AlwaysAllow"], None)),
+    }
+}
+
+fn check_always_allow(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    let mut judged = 0;
+    each_apiserver(ctx, sink, |api, sink| {
+        let Some((modes, flag)) = authorization_modes(api) else {
+            return;
+        };
+        judged += 1;
+        if !modes.contains(&"AlwaysAllow") {
+            return;
+        }
+        let message = match flag {
+            Some(_) => format!(
+                "{}: --authorization-mode includes AlwaysAllow: every request is authorized",
+                lead(api)
+            ),
+            None => format!(
+                "{}: neither --authorization-mode nor --authorization-config is set, so the mode defaults to AlwaysAllow: every request is authorized",
+                lead(api)
+            ),
+        };
+        sink.report(api.object, api.path_of(flag), message);
+    });
+    not_evaluated_if_structured(sink, judged);
+}
+
+fn not_evaluated_if_structured(sink: &mut Sink, judged: usize) {
+    if judged == 0 && sink.findings.is_empty() && sink.not_evaluated.is_none() {
+        sink.not_evaluated("every kube-apiserver in the input configures its authorizers with --authorization-config, a file that is not in the input");
+    }
+}
+
+fn check_node_rbac(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    let mut judged = 0;
+    each_apiserver(ctx, sink, |api, sink| {
+        let Some((modes, flag)) = authorization_modes(api) else {
+            return;
+        };
+        judged += 1;
+        let shown = modes.join(",");
+        for (mode, why) in [
+            (
+                "Node",
+                "kubelets are not confined to their own node's objects",
+            ),
+            ("RBAC", "Roles and RoleBindings have no effect"),
+        ] {
+            if !modes.contains(&mode) {
+                let set = if flag.is_some() {
+                    format!("--authorization-mode={shown}")
+                } else {
+                    "--authorization-mode is not set (default AlwaysAllow) and".to_string()
+                };
+                sink.report(
+                    api.object,
+                    api.path_of(flag),
+                    format!("{}: {set} does not include {mode}: {why}", lead(api)),
+                );
+            }
+        }
+    });
+    not_evaluated_if_structured(sink, judged);
+}
+
+fn check_token_auth_file(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        if let Some(flag) = api.flags.set("token-auth-file") {
+            sink.report(
+                api.object,
+                flag.path.clone(),
+                format!(
+                    "{}: --token-auth-file is set: static bearer tokens from a file on the node authenticate without expiry or revocation",
+                    lead(api)
+                ),
+            );
+        }
+    });
+}
+
+/// The effective `--enable-admission-plugins` items and its last occurrence.
+fn enabled_plugins<'a>(api: &'a ApiServer<'_>) -> (Vec<&'a str>, Option<&'a flags::Flag>) {
+    match api.flags.list("enable-admission-plugins") {
+        Some((plugins, flag)) => (plugins, Some(flag)),
+        None => (Vec::new(), None),
+    }
+}
+
+fn check_always_admit(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        if let Some((_, flag)) = api
+            .flags
+            .items("enable-admission-plugins")
+            .into_iter()
+            .find(|(p, _)| *p == "AlwaysAdmit")
+        {
+            sink.report(
+                api.object,
+                flag.path.clone(),
+                format!(
+                    "{}: --enable-admission-plugins includes AlwaysAdmit",
+                    lead(api)
+                ),
+            );
+        }
+    });
+}
+
+fn check_node_restriction(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        let (plugins, flag) = enabled_plugins(api);
+        if let Some((_, dflag)) = api
+            .flags
+            .items("disable-admission-plugins")
+            .into_iter()
+            .find(|(p, _)| *p == "NodeRestriction")
+        {
+            sink.report(
+                api.object,
+                dflag.path.clone(),
+                format!(
+                    "{}: --disable-admission-plugins includes NodeRestriction",
+                    lead(api)
+                ),
+            );
+        } else if !plugins.contains(&"NodeRestriction") {
+            let state = if flag.is_some() {
+                "--enable-admission-plugins does not include NodeRestriction"
+            } else {
+                "--enable-admission-plugins is not set, and NodeRestriction is not enabled by default"
+            };
+            sink.report(
+                api.object,
+                api.path_of(flag),
+                format!(
+                    "{}: {state}: kubelets may modify other nodes' objects",
+                    lead(api)
+                ),
+            );
+        }
+    });
+}
+
+/// Default-on plugins whose removal switches off a protection, and what is lost.
+const PROTECTIVE_DEFAULT_PLUGINS: &[(&str, &str)] = &[
+    (
+        "NamespaceLifecycle",
+        "objects can be created in terminating or missing namespaces and system namespaces can be deleted",
+    ),
+    (
+        "ServiceAccount",
+        "pods are not bound to existing service accounts and their token mounts are not managed",
+    ),
+    (
+        "PodSecurity",
+        "the Pod Security Standards namespace labels are not enforced",
+    ),
+    (
+        "ValidatingAdmissionWebhook",
+        "validating webhooks (Gatekeeper, Kyverno and other policy engines) are not called",
+    ),
+    (
+        "ValidatingAdmissionPolicy",
+        "ValidatingAdmissionPolicies are not enforced",
+    ),
+];
+
+fn check_disabled_plugins(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        for (plugin, flag) in api.flags.items("disable-admission-plugins") {
+            if let Some((_, lost)) = PROTECTIVE_DEFAULT_PLUGINS
+                .iter()
+                .find(|(p, _)| *p == plugin)
+            {
+                sink.report(
+                    api.object,
+                    flag.path.clone(),
+                    format!(
+                        "{}: --disable-admission-plugins includes {plugin}: {lost}",
+                        lead(api)
+                    ),
+                );
+            }
+        }
+    });
+}
+
+fn check_profiling(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_false(
+            api,
+            sink,
+            "profiling",
+            "pprof profiling handlers are served under /debug/pprof",
+        );
+    });
+}
+
+fn check_audit_enabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_set(
+            api,
+            sink,
+            &["audit-policy-file"],
+            "without an audit policy no audit events are recorded",
+        );
+        if api.flags.set("audit-log-path").is_none()
+            && api.flags.set("audit-webhook-config-file").is_none()
+        {
+            let flag = api.flags.last("audit-log-path");
+            sink.report(
+                api.object,
+                api.path_of(flag),
+                format!(
+                    "{}: neither --audit-log-path nor --audit-webhook-config-file is set: audit events have no backend to go to",
+                    lead(api)
+                ),
+            );
+        }
+    });
+}
+
+fn check_audit_retention(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    let days = i64::from(ctx.settings.log_retention_days);
+    let mut judged = 0;
+    each_apiserver(ctx, sink, |api, sink| {
+        // Rotation applies to the log file backend only; `-` means standard output.
+        match api.flags.set("audit-log-path") {
+            Some(f) if f.value.as_deref() != Some("-") => {}
+            _ => return,
+        }
+        judged += 1;
+        for (name, minimum, unit) in [
+            ("audit-log-maxage", days, "days"),
+            ("audit-log-maxbackup", 10, "files"),
+            ("audit-log-maxsize", 100, "MB"),
+        ] {
+            let flag = api.flags.last(name);
+            let problem = match flag.and_then(|f| f.value.as_deref()) {
+                None => Some(format!(
+                    "--{name} is not set (0: no limit, so what is kept depends on disk space); set it to at least {minimum} {unit}"
+                )),
+                Some(v) => match v.trim().parse::<i64>() {
+                    Ok(n) if n >= minimum => None,
+                    Ok(n) => Some(format!("--{name}={n} is below {minimum} {unit}")),
+                    Err(_) => Some(format!(
+                        "--{name}={v:?} is not an integer (kube-apiserver refuses to start)"
+                    )),
+                },
+            };
+            if let Some(problem) = problem {
+                sink.report(
+                    api.object,
+                    api.path_of(flag),
+                    format!("{}: {problem}", lead(api)),
+                );
+            }
+        }
+    });
+    if judged == 0 && sink.findings.is_empty() && sink.not_evaluated.is_none() {
+        sink.not_evaluated(
+            "no kube-apiserver in the input writes audit events to a log file (--audit-log-path)",
+        );
+    }
+}
+
+fn check_encryption_config(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_set(
+            api,
+            sink,
+            &["encryption-provider-config"],
+            "Secrets are stored in etcd unencrypted",
+        );
+    });
+}
+
+fn check_serving_tls(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_set(
+            api,
+            sink,
+            &["tls-cert-file", "tls-private-key-file"],
+            "the API server serves a self-signed certificate clients cannot verify",
+        );
+        require_set(
+            api,
+            sink,
+            &["client-ca-file"],
+            "client-certificate authentication is disabled",
+        );
+    });
+}
+
+/// TLS 1.2 suites CIS 1.2.29 accepts (ECDHE key exchange, AEAD ciphers) and the TLS 1.3
+/// suites; Kubernetes' names, as `--tls-cipher-suites` takes them.
+const STRONG_CIPHERS: &[&str] = &[
+    "TLS_AES_128_GCM_SHA256",
+    "TLS_AES_256_GCM_SHA384",
+    "TLS_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+];
+
+fn check_weak_tls(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        if let Some(flag) = api.flags.last("tls-min-version") {
+            let v = flag.value.as_deref().unwrap_or("");
+            if matches!(v, "VersionTLS10" | "VersionTLS11") {
+                sink.report(
+                    api.object,
+                    flag.path.clone(),
+                    format!(
+                        "{}: --tls-min-version={v} allows TLS versions older than 1.2",
+                        lead(api)
+                    ),
+                );
+            }
+        }
+        // One finding per occurrence of the flag, naming its weak suites.
+        let mut weak: Vec<(&flags::Flag, Vec<&str>)> = Vec::new();
+        for (suite, flag) in api.flags.items("tls-cipher-suites") {
+            if STRONG_CIPHERS.contains(&suite) {
+                continue;
+            }
+            match weak.last_mut() {
+                Some((f, list)) if std::ptr::eq(*f, flag) => list.push(suite),
+                _ => weak.push((flag, vec![suite])),
+            }
+        }
+        for (flag, suites) in weak {
+            sink.report(
+                api.object,
+                flag.path.clone(),
+                format!(
+                    "{}: --tls-cipher-suites includes suites without ECDHE key exchange and an AEAD cipher: {}",
+                    lead(api),
+                    suites.join(", ")
+                ),
+            );
+        }
+    });
+}
+
+fn check_etcd_tls(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_set(
+            api,
+            sink,
+            &["etcd-cafile"],
+            "the API server does not verify etcd's certificate",
+        );
+        require_set(
+            api,
+            sink,
+            &["etcd-certfile", "etcd-keyfile"],
+            "the API server presents no client certificate to etcd",
+        );
+    });
+}
+
+fn check_kubelet_tls(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_set(
+            api,
+            sink,
+            &["kubelet-certificate-authority"],
+            "kubelet serving certificates are not verified (exec, logs and port-forward can be intercepted)",
+        );
+        require_set(
+            api,
+            sink,
+            &["kubelet-client-certificate", "kubelet-client-key"],
+            "the API server presents no client certificate to kubelets",
+        );
+    });
+}
+
+fn check_sa_lookup(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        match api.flags.bool("service-account-lookup") {
+            Some((Ok(false), flag)) => {
+                sink.report(
+                api.object,
+                flag.path.clone(),
+                format!(
+                    "{}: --service-account-lookup is false: tokens stay valid after their ServiceAccount is deleted",
+                    lead(api)
+                ),
+            );
+            }
+            Some((Err(value), flag)) => {
+                sink.report(
+                api.object,
+                flag.path.clone(),
+                format!(
+                    "{}: --service-account-lookup={value:?} is not a boolean (kube-apiserver refuses to start)",
+                    lead(api)
+                ),
+            );
+            }
+            _ => {}
+        }
+    });
+}
+
+fn check_sa_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_set(
+            api,
+            sink,
+            &["service-account-issuer"],
+            "bound service-account tokens cannot be issued (kube-apiserver 1.20+ refuses to start)",
+        );
+        if api.flags.set("service-account-signing-endpoint").is_some() {
+            return; // external signer (1.32+): it holds the keys
+        }
+        require_set(
+            api,
+            sink,
+            &["service-account-signing-key-file"],
+            "there is no key to sign service-account tokens (kube-apiserver 1.20+ refuses to start)",
+        );
+        require_set(
+            api,
+            sink,
+            &["service-account-key-file"],
+            "service-account tokens are verified with the TLS serving key instead of a dedicated key",
+        );
+    });
+}
+
+fn check_sa_extend(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    each_apiserver(ctx, sink, |api, sink| {
+        require_false(
+            api,
+            sink,
+            "service-account-extend-token-expiration",
+            "projected service-account tokens are issued for up to a year",
+        );
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use palisade_model::{Inventory, Object, Origin};
+    use serde_json::json;
+
+    fn run(objects: Vec<serde_json::Value>) -> crate::Evaluation {
+        let objects = objects
+            .iter()
+            .map(|o| Object::from_json(o, Origin::Cluster).unwrap())
+            .collect();
+        let rules: Vec<&'static Rule> = RULES.iter().collect();
+        crate::engine::evaluate(
+            &Inventory::new(objects),
+            &rules,
+            &crate::Settings::default(),
+        )
+    }
+
+    #[test]
+    fn no_apiserver_means_not_evaluated() {
+        let eval = run(vec![json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "app", "namespace": "default"},
+            "spec": {"containers": [{"name": "app", "image": "app", "command": ["/app", "--anonymous-auth=true"]}]},
+        })]);
+        assert!(eval.findings.is_empty());
+        for run in &eval.runs {
+            assert!(
+                matches!(run.coverage, crate::Coverage::NotEvaluated { .. }),
+                "{}",
+                run.rule.meta.id
+            );
+        }
+    }
+
+    #[test]
+    fn structured_configs_are_not_judged_on_flags() {
+        let eval = run(vec![json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "kube-apiserver", "namespace": "kube-system"},
+            "spec": {"containers": [{"name": "kube-apiserver", "image": "k", "command": [
+                "kube-apiserver",
+                "--authentication-config=/etc/kubernetes/authn.yaml",
+                "--authorization-config=/etc/kubernetes/authz.yaml",
+            ]}]},
+        })]);
+        for id in ["CP001", "CP002", "CP003"] {
+            let run = eval.runs.iter().find(|r| r.rule.meta.id == id).unwrap();
+            assert!(
+                matches!(run.coverage, crate::Coverage::NotEvaluated { .. }),
+                "{id}"
+            );
+            assert!(eval.findings.iter().all(|f| f.rule.id != id), "{id}");
+        }
+        // Other rules still judge the same manifest.
+        assert!(eval.findings.iter().any(|f| f.rule.id == "CP011"));
+    }
+}
