@@ -112,6 +112,10 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
     pub config: Option<std::path::PathBuf>,
 
+    /// The paths hold the cluster's whole configuration: rules may conclude that something is absent.
+    #[arg(long)]
+    pub complete_inventory: bool,
+
     /// Ignore any .palisade.yaml: built-in defaults only.
     #[arg(long)]
     pub no_config: bool,

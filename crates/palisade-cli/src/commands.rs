@@ -113,6 +113,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         Some(PssLevelArg::Restricted) => settings.pss.level = Level::Restricted,
         None => {}
     }
+    if args.complete_inventory {
+        settings.complete_inventory = true;
+    }
     let rules = select_rules(&args, &config)?;
     let mut frameworks = Vec::new();
     for f in &args.framework {

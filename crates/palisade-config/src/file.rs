@@ -70,6 +70,8 @@ pub struct Config {
     pub log_retention_days: Option<u32>,
     pub runtime_agents: Vec<String>,
     pub istio_root_namespace: Option<String>,
+    /// The scanned paths hold the cluster's whole configuration.
+    pub complete_inventory: bool,
     pub workload_kinds: Vec<WorkloadKind>,
     pub waivers: Vec<Waiver>,
     /// Whether `palisade.dev/waive.<RULE>` annotations on objects waive findings.
@@ -297,6 +299,10 @@ impl Config {
                         }
                     }
                 }
+                "completeInventory" => match value.as_bool() {
+                    Some(b) => config.complete_inventory = b,
+                    None => errors.at(value, "completeInventory must be true or false"),
+                },
                 "inlineWaivers" => match value.as_bool() {
                     Some(b) => config.inline_waivers = b,
                     None => errors.at(value, "inlineWaivers must be true or false"),
@@ -336,6 +342,7 @@ impl Config {
             None => settings.log_retention_days,
         };
         settings.runtime_agents = self.runtime_agents.clone();
+        settings.complete_inventory = self.complete_inventory;
         if let Some(root) = &self.istio_root_namespace {
             settings.istio_root_namespace = root.clone();
         }
@@ -360,6 +367,7 @@ const TOP_KEYS: &[&str] = &[
     "auditLog",
     "runtimeAgents",
     "istioRootNamespace",
+    "completeInventory",
     "workloadKinds",
     "inlineWaivers",
     "waivers",

@@ -111,7 +111,7 @@ waivers:
     insta::assert_snapshot!(text, @r#"
     .palisade.yaml:1:23: unknown framework "iso27001" (expected hipaa, pci-dss, soc2, cis, nsa or all)
     .palisade.yaml:3:12: unknown rule, name or area "NOPE1" (see `palisade rules`)
-    .palisade.yaml:4:1: unknown key "regulatedNamespace" in the configuration; expected one of: version, frameworks, rules, podSecurity, regulatedNamespaces, registries, auditLog, runtimeAgents, istioRootNamespace, workloadKinds, inlineWaivers, waivers
+    .palisade.yaml:4:1: unknown key "regulatedNamespace" in the configuration; expected one of: version, frameworks, rules, podSecurity, regulatedNamespaces, registries, auditLog, runtimeAgents, istioRootNamespace, completeInventory, workloadKinds, inlineWaivers, waivers
     .palisade.yaml:5:12: retentionDays must be a whole number of days (1 or more)
     .palisade.yaml:9:5: expires "2027-02-30" is not a date (YYYY-MM-DD)
     .palisade.yaml:10:5: a waiver needs justification, expires (rule or rules, objects, justification, owner, expires; ticket optional)

@@ -27,6 +27,11 @@ pub struct Settings {
     pub registries: Vec<String>,
     /// How many days audit logs must be kept on the API server (`--audit-log-maxage`).
     pub log_retention_days: u32,
+    /// The input is the cluster's whole configuration (a platform repository, a live
+    /// cluster): only then can a rule conclude that something is absent (no runtime agent,
+    /// no policy engine, a role nobody binds). On partial input (an application's
+    /// manifests) such rules are not evaluated.
+    pub complete_inventory: bool,
     /// DaemonSet names (globs) recognised as runtime protection agents besides Falco.
     pub runtime_agents: Vec<String>,
     /// Istio's root namespace (`meshConfig.rootNamespace`): where mesh-wide
@@ -44,6 +49,7 @@ impl Default for Settings {
             registries: Vec::new(),
             // CIS Kubernetes Benchmark 1.2.17: at least 30 days.
             log_retention_days: 30,
+            complete_inventory: false,
             runtime_agents: Vec::new(),
             istio_root_namespace: "istio-system".to_string(),
         }
@@ -54,7 +60,8 @@ impl Settings {
     /// Applies `# settings: key=value; key=value` comment lines found in `text`: rule
     /// examples and test fixtures use them to state the configuration they assume. Keys:
     /// `regulated` (name globs, comma-separated), `regulated-pss-level`, `registries`,
-    /// `log-retention-days`, `runtime-agents`, `istio-root-namespace`, `workload-kind`
+    /// `log-retention-days`, `runtime-agents`, `istio-root-namespace`, `complete`
+    /// (true/false), `workload-kind`
     /// (`group/Kind=path.to.template`, group empty for core), `pss` (`level:version`).
     pub fn with_directives(mut self, text: &str) -> Result<Settings, String> {
         for line in text.lines() {
@@ -91,6 +98,11 @@ impl Settings {
                     .map_err(|_| format!("log-retention-days {value:?} is not a number"))?
             }
             "runtime-agents" => self.runtime_agents = list(),
+            "complete" => {
+                self.complete_inventory = value
+                    .parse()
+                    .map_err(|_| format!("complete {value:?} is not true or false"))?
+            }
             "istio-root-namespace" => self.istio_root_namespace = value.to_string(),
             "workload-kind" => {
                 let (kind, path) = value
@@ -253,7 +265,19 @@ impl<'a> InventoryCtx<'a> {
     pub fn is_regulated(&self, name: &str) -> bool {
         self.settings.regulated.contains(name, self.inventory)
     }
+
+    /// For rules that conclude something is absent: true when the input is the whole
+    /// configuration; otherwise records the rule as not evaluated and returns false.
+    pub fn absence_provable(&self, sink: &mut Sink) -> bool {
+        if !self.settings.complete_inventory {
+            sink.not_evaluated(PARTIAL_INPUT);
+        }
+        self.settings.complete_inventory
+    }
 }
+
+/// Why absence-based rules are not evaluated on partial input.
+pub const PARTIAL_INPUT: &str = "the input may be only part of the cluster's configuration, so an absence proves nothing; set `completeInventory: true` when the scanned paths hold all of it";
 
 /// Collects the findings of one rule run. Locations are resolved here, so rules only ever
 /// name field paths.

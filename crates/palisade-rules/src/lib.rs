@@ -18,7 +18,8 @@ mod rule;
 mod rules;
 
 pub use context::{
-    InventoryCtx, ObjectCtx, RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, Sink, glob_match,
+    InventoryCtx, ObjectCtx, PARTIAL_INPUT, RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, Sink,
+    glob_match,
 };
 pub use engine::{Coverage, Evaluation, RuleRun, evaluate};
 pub use finding::{

@@ -4,7 +4,8 @@
 //! carry a finding ends with `# expect: <RULE-ID>`; every other line must carry none. A
 //! document may start with `# pss: <level>:<version>` to evaluate it at another Pod Security
 //! policy (default `restricted:latest`). `# settings: key=value; ...` lines anywhere set the
-//! configuration the whole fixture assumes (see `Settings::with_directives`). The harness requires the findings of the rule to
+//! configuration the whole fixture assumes (see `Settings::with_directives`). A fixture is
+//! taken as a complete inventory (`complete_inventory`), so absence-based rules run. The harness requires the findings of the rule to
 //! match the expectations exactly, then snapshots them (insta) so message changes are
 //! reviewed. Workload documents are also evaluated by upstream Pod Security Admission (the
 //! Go oracle), so a fixture's expectations cannot drift from what Kubernetes does.
@@ -110,8 +111,10 @@ fn run_rule(rule: &'static palisade_rules::Rule, fixture: &Fixture) -> Vec<Findi
     }
     let mut findings = Vec::new();
     for policy in by_policy.values() {
+        // A fixture is a whole world: absence-based rules may conclude from it.
         let settings = Settings {
             pss: *policy,
+            complete_inventory: true,
             ..Settings::default()
         }
         .with_directives(&fixture.text)

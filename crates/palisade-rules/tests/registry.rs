@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use palisade_loader::{Limits, load_str};
 use palisade_model::Inventory;
 use palisade_pss::{Level, LevelVersion, Version, checks};
-use palisade_rules::{Rule, Settings, evaluate, registry};
+use palisade_rules::{Coverage, PARTIAL_INPUT, Rule, Settings, evaluate, registry};
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
@@ -110,6 +110,7 @@ fn example_settings(rule: &Rule, example: &str) -> Settings {
     };
     Settings {
         pss: LevelVersion::new(level, Version::Latest),
+        complete_inventory: true,
         ..Settings::default()
     }
     .with_directives(example)
@@ -168,4 +169,55 @@ fn select_understands_ids_names_and_areas() {
         ["PSS003", "PSS007"]
     );
     assert_eq!(registry::select(&["nope".into()]).unwrap_err(), ["nope"]);
+}
+
+/// On partial input (an application's manifests), rules that conclude from an absence are
+/// not evaluated rather than failing: exactly these rules, and each says why.
+#[test]
+fn absence_based_rules_are_not_evaluated_on_partial_input() {
+    let mut gated = Vec::new();
+    for rule in registry::all() {
+        let loaded = load_str("example.yaml", rule.meta.example_fail, &Limits::default());
+        let inventory = Inventory::new(loaded.objects);
+        let mut settings = example_settings(rule, rule.meta.example_fail);
+        settings.complete_inventory = false;
+        let run = evaluate(&inventory, &[rule], &settings);
+        if let Coverage::NotEvaluated { reason } = &run.runs[0].coverage {
+            if reason == PARTIAL_INPUT {
+                assert!(
+                    run.findings.is_empty(),
+                    "{}: not evaluated yet reported",
+                    rule.meta.id
+                );
+                gated.push(rule.meta.id);
+            }
+        }
+    }
+    // (The other gated rules' failing examples show a case that needs no absence: a
+    // confined agent, a scaled-down engine, a Namespace the input defines.)
+    assert_eq!(gated, ["RBAC013", "RBAC014", "RBAC015", "MESH005", "SC004"]);
+
+    // An application's manifests: a lone Deployment. Nothing may be concluded about the
+    // cluster from it; the same input declared complete yields the absence findings.
+    let app = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: web:1}]\n";
+    let rules: Vec<&'static Rule> = ["NET001", "NET002", "RT001", "ADM005"]
+        .iter()
+        .map(|id| registry::find(id).unwrap())
+        .collect();
+    let inventory = Inventory::new(load_str("app.yaml", app, &Limits::default()).objects);
+    let partial = evaluate(&inventory, &rules, &Settings::default());
+    assert!(partial.findings.is_empty(), "{:?}", partial.findings);
+    assert!(partial.runs.iter().all(
+        |r| matches!(&r.coverage, Coverage::NotEvaluated { reason } if reason == PARTIAL_INPUT)
+    ));
+    let complete = Settings {
+        complete_inventory: true,
+        ..Settings::default()
+    };
+    let whole = evaluate(&inventory, &rules, &complete);
+    let ids: BTreeSet<&str> = whole.findings.iter().map(|f| f.rule.id).collect();
+    assert_eq!(
+        ids.into_iter().collect::<Vec<_>>(),
+        ["ADM005", "NET001", "NET002", "RT001"]
+    );
 }

@@ -379,6 +379,9 @@ fn check_engine_present(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         );
         return;
     }
+    if !ctx.absence_provable(sink) {
+        return;
+    }
     sink.report_absent(
         ObjectRef::cluster(),
         "no Gatekeeper or Kyverno Deployment or webhook configuration is in the input: nothing enforces admission policy beyond Pod Security Admission",

@@ -377,7 +377,7 @@ fn check_mesh_wide(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         .iter()
         .filter(|p| p.namespace == root && !p.workload_selector)
         .collect();
-    if mesh.is_empty() {
+    if mesh.is_empty() && ctx.absence_provable(sink) {
         let message = format!(
             "no mesh-wide PeerAuthentication (namespace {root:?}, no selector): Istio's default mode PERMISSIVE lets every sidecar accept plaintext"
         );
@@ -525,6 +525,9 @@ fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
     if !istio_in_use(ctx, &pods) {
         sink.not_evaluated(NO_ISTIO);
+        return;
+    }
+    if !ctx.absence_provable(sink) {
         return;
     }
     let root = ctx.settings.istio_root_namespace.as_str();

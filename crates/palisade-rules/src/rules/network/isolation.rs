@@ -157,7 +157,19 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
         return;
     }
     let policies = policies(ctx.inventory);
-    for ns in scoped_namespaces(ctx, &pods, &policies) {
+    let mut scoped = scoped_namespaces(ctx, &pods, &policies);
+    if !ctx.settings.complete_inventory {
+        // On partial input, only namespaces whose network configuration the input owns:
+        // it defines the Namespace or has NetworkPolicies in it.
+        scoped.retain(|ns| {
+            ctx.inventory.namespace(ns).is_some() || policies.iter().any(|p| p.namespace == *ns)
+        });
+        if scoped.is_empty() {
+            sink.not_evaluated(crate::context::PARTIAL_INPUT);
+            return;
+        }
+    }
+    for ns in scoped {
         let here: Vec<&NetworkPolicy<'_>> = policies.iter().filter(|p| p.namespace == ns).collect();
         if here.iter().any(|p| p.is_default_deny(direction)) {
             continue;

@@ -100,7 +100,12 @@ mod tests {
                 .collect(),
         );
         let rules: Vec<_> = ids.iter().map(|id| registry::find(id).unwrap()).collect();
-        evaluate(&inventory, &rules, &Settings::default())
+        // The unit tests reason about whole inputs.
+        let settings = Settings {
+            complete_inventory: true,
+            ..Settings::default()
+        };
+        evaluate(&inventory, &rules, &settings)
     }
 
     #[test]

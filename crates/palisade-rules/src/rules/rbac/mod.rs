@@ -442,11 +442,11 @@ mod tests {
         let loaded = load_str("t.yaml", yaml, &Limits::default());
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         let inventory = Inventory::new(loaded.objects);
-        evaluate(
-            &inventory,
-            &[registry::find(id).unwrap()],
-            &Settings::default(),
-        )
+        let settings = Settings {
+            complete_inventory: true,
+            ..Settings::default()
+        };
+        evaluate(&inventory, &[registry::find(id).unwrap()], &settings)
     }
 
     const AGGREGATED: &str = "\

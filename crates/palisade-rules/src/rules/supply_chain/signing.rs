@@ -69,6 +69,9 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         sink.not_evaluated("the input has no regulated namespaces");
         return;
     }
+    if !ctx.absence_provable(sink) {
+        return;
+    }
     let inventory = ctx.inventory;
     let kyverno: Vec<&Object> = inventory
         .objects()
