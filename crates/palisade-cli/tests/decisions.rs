@@ -97,7 +97,9 @@ waivers:
         .assert()
         .code(0)
         .stdout(predicate::str::contains("Waived"))
-        .stdout(predicate::str::contains("Pod/ops/agent  lab cluster"))
+        .stdout(predicate::str::contains(
+            "Pod/ops/agent  PSS003\n    lab cluster",
+        ))
         .stdout(predicate::str::contains("2 waived, 0 baselined"));
     // --no-config ignores the file: both fail.
     palisade(&dir)

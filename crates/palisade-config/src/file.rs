@@ -105,10 +105,18 @@ impl Config {
             start
         };
         let absolute = std::fs::canonicalize(&start).unwrap_or(start);
-        absolute
+        let found = absolute
             .ancestors()
             .map(|dir| dir.join(CONFIG_FILE))
-            .find(|candidate| candidate.is_file())
+            .find(|candidate| candidate.is_file())?;
+        // Shown relative to the working folder when it is below it, as manifests are.
+        let cwd = std::env::current_dir().and_then(std::fs::canonicalize).ok();
+        Some(
+            match cwd.as_deref().and_then(|c| found.strip_prefix(c).ok()) {
+                Some(relative) => relative.to_path_buf(),
+                None => found,
+            },
+        )
     }
 
     /// Reads and validates the file at `path`.

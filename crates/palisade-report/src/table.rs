@@ -157,12 +157,28 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         .filter(|f| f.status() == Status::Waived)
         .collect();
     if !waived.is_empty() {
-        writeln!(out, "{}", p.bold("Waived"))?;
+        // One entry per waiver and object: the rules it waives there, then why and who.
+        let mut groups: Vec<(&WaiverNote, String, Vec<&str>)> = Vec::new();
         for f in &waived {
             let w = f
                 .waiver
                 .as_deref()
                 .expect("waived findings carry their waiver");
+            let object = f.object.to_string();
+            match groups
+                .iter_mut()
+                .find(|(gw, go, _)| std::ptr::eq(*gw, w) && *go == object)
+            {
+                Some((_, _, ids)) => {
+                    if !ids.contains(&f.rule.id) {
+                        ids.push(f.rule.id);
+                    }
+                }
+                None => groups.push((w, object, vec![f.rule.id])),
+            }
+        }
+        writeln!(out, "{}", p.bold(&format!("Waived ({})", waived.len())))?;
+        for (w, object, ids) in groups {
             let mut who = Vec::new();
             if let Some(o) = &w.owner {
                 who.push(format!("owner {o}"));
@@ -174,14 +190,9 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
                 who.push(format!("until {e}"));
             }
             who.push(waiver_source(w));
-            writeln!(
-                out,
-                "  {} {}  {}",
-                p.bold(f.rule.id),
-                f.object,
-                w.justification
-            )?;
-            writeln!(out, "  {}", p.dim(&format!("  {}", who.join(" · "))))?;
+            writeln!(out, "  {object}  {}", p.bold(&ids.join(", ")))?;
+            writeln!(out, "    {}", w.justification)?;
+            writeln!(out, "    {}", p.dim(&who.join(" · ")))?;
         }
         writeln!(out)?;
     }
