@@ -180,6 +180,20 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         .map(|o| (o.id.clone(), o.file_arc().cloned()))
         .collect();
     let inventory = Inventory::new(loaded.objects);
+    if std::env::var_os("PALISADE_RULE_TIMINGS").is_some() {
+        let mut times: Vec<(f64, &str, usize)> = rules
+            .iter()
+            .map(|r| {
+                let t = std::time::Instant::now();
+                let n = evaluate(&inventory, &[*r], &settings).findings.len();
+                (t.elapsed().as_secs_f64(), r.meta.id, n)
+            })
+            .collect();
+        times.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (t, id, n) in times.iter().take(25) {
+            eprintln!("rule {id}: {t:.3} s, {n} findings");
+        }
+    }
     let evaluation = evaluate(&inventory, &rules, &settings);
     lap("evaluate");
     let mut findings = evaluation.findings;

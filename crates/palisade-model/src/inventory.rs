@@ -40,6 +40,14 @@ impl Inventory {
         self.objects.is_empty()
     }
 
+    /// Positions (in [`Inventory::objects`]) of the objects of `kind`, in input order.
+    pub fn positions_of_kind(&self, kind: &str) -> &[usize] {
+        self.by_kind
+            .get(kind)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
     pub fn of_kind<'a>(&'a self, kind: &str) -> impl Iterator<Item = &'a Object> + 'a {
         self.by_kind
             .get(kind)

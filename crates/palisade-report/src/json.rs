@@ -484,27 +484,23 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
         },
     };
     let data = rule_data(&report.rules);
-    let findings: Vec<Vec<u8>> = report
-        .findings
-        .par_chunks(2048)
-        .map(|chunk| {
-            let mut buf = Vec::with_capacity(chunk.len() * 1024);
-            for (i, f) in chunk.iter().enumerate() {
-                if i > 0 {
-                    buf.push(b',');
-                }
-                let out = finding_out(f, data.get(f.rule.id), pretty);
-                if pretty {
-                    buf.extend_from_slice(b"\n    ");
-                    buf.extend_from_slice(&to_json(&out, true, 4));
-                } else {
-                    // Straight into the chunk: no per-finding buffer to grow and copy.
-                    let _ = serde_json::to_writer(&mut buf, &out);
-                }
+    let render_chunk = |chunk: &[Finding]| {
+        let mut buf = Vec::with_capacity(chunk.len() * 1024);
+        for (i, f) in chunk.iter().enumerate() {
+            if i > 0 {
+                buf.push(b',');
             }
-            buf
-        })
-        .collect();
+            let out = finding_out(f, data.get(f.rule.id), pretty);
+            if pretty {
+                buf.extend_from_slice(b"\n    ");
+                buf.extend_from_slice(&to_json(&out, true, 4));
+            } else {
+                // Straight into the chunk: no per-finding buffer to grow and copy.
+                let _ = serde_json::to_writer(&mut buf, &out);
+            }
+        }
+        buf
+    };
     let errors: Vec<ErrorOut<'_>> = report.errors.iter().map(error_out).collect();
     let warnings: Vec<WarningOut<'_>> = report.warnings.iter().map(warning_out).collect();
 
@@ -517,13 +513,20 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
     } else {
         b",\"findings\":["
     })?;
+    // Rendered in parallel a batch of chunks at a time and written in order: the output
+    // is the same as a sequential writer's, and only one batch is ever held in memory.
+    const CHUNK: usize = 2048;
+    const BATCH: usize = CHUNK * 32;
     let mut first = true;
-    for chunk in findings.iter().filter(|c| !c.is_empty()) {
-        if !first {
-            out.write_all(b",")?;
+    for batch in report.findings.chunks(BATCH) {
+        let rendered: Vec<Vec<u8>> = batch.par_chunks(CHUNK).map(render_chunk).collect();
+        for chunk in rendered.iter().filter(|c| !c.is_empty()) {
+            if !first {
+                out.write_all(b",")?;
+            }
+            first = false;
+            out.write_all(chunk)?;
         }
-        first = false;
-        out.write_all(chunk)?;
     }
     if pretty && !report.findings.is_empty() {
         out.write_all(b"\n  ")?;

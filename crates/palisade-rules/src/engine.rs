@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use palisade_model::{Inventory, Object};
 
-use crate::context::{InventoryCtx, ObjectCtx, Settings, Sink};
+use crate::context::{InventoryCtx, ObjectCtx, Settings, Sink, Views};
 use crate::finding::Finding;
 use crate::rule::{Check, Rule, Scope};
 
@@ -49,48 +49,51 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
         Scope::Inventory => false,
     };
     let empty = || (Vec::new(), vec![0usize; object_rules.len()]);
-    let (mut findings, in_scope): (Vec<Finding>, Vec<usize>) = inventory
-        .objects()
-        .par_iter()
-        .fold(empty, |(mut all, mut counts), object| {
-            let ctx = ObjectCtx::new(object, inventory, settings);
-            let is_workload = settings.locator.is_workload(object);
-            let start = all.len();
-            for (i, rule) in object_rules.iter().enumerate() {
-                if let (true, Check::Object(check)) =
-                    (applies(rule, object, is_workload), rule.check)
-                {
-                    counts[i] += 1;
-                    let mut sink = Sink::new(&rule.meta);
-                    check(&ctx, &mut sink);
-                    all.append(&mut sink.findings);
+    let object_pass = || {
+        inventory
+            .objects()
+            .par_iter()
+            .fold(empty, |(mut all, mut counts), object| {
+                let ctx = ObjectCtx::new(object, inventory, settings);
+                let is_workload = settings.locator.is_workload(object);
+                let start = all.len();
+                for (i, rule) in object_rules.iter().enumerate() {
+                    if let (true, Check::Object(check)) =
+                        (applies(rule, object, is_workload), rule.check)
+                    {
+                        counts[i] += 1;
+                        let mut sink = Sink::new(&rule.meta);
+                        check(&ctx, &mut sink);
+                        all.append(&mut sink.findings);
+                    }
                 }
-            }
-            all[start..].sort_by(order);
-            (all, counts)
-        })
-        .reduce(empty, |(mut a, mut ta), (mut b, tb)| {
-            a.append(&mut b);
-            ta.iter_mut().zip(tb).for_each(|(t, c)| *t += c);
-            (a, ta)
-        });
-    let inventory_results: Vec<(Vec<Finding>, Option<String>)> = rules
-        .par_iter()
-        .filter(|r| matches!(r.check, Check::Inventory(_)))
-        .map(|rule| {
-            let mut sink = Sink::new(&rule.meta);
-            if let Check::Inventory(check) = rule.check {
-                check(
-                    &InventoryCtx {
-                        inventory,
-                        settings,
-                    },
-                    &mut sink,
-                );
-            }
-            (sink.findings, sink.not_evaluated)
-        })
-        .collect();
+                all[start..].sort_by(order);
+                (all, counts)
+            })
+            .reduce(empty, |(mut a, mut ta), (mut b, tb)| {
+                a.append(&mut b);
+                ta.iter_mut().zip(tb).for_each(|(t, c)| *t += c);
+                (a, ta)
+            })
+    };
+    let views = Views::default();
+    let inventory_ctx = InventoryCtx::new(inventory, settings, &views);
+    let inventory_pass = || -> Vec<(Vec<Finding>, Option<String>)> {
+        rules
+            .par_iter()
+            .filter(|r| matches!(r.check, Check::Inventory(_)))
+            .map(|rule| {
+                let mut sink = Sink::new(&rule.meta);
+                if let Check::Inventory(check) = rule.check {
+                    check(&inventory_ctx, &mut sink);
+                }
+                (sink.findings, sink.not_evaluated)
+            })
+            .collect()
+    };
+    // Both passes share the thread pool: a long inventory rule overlaps the object pass
+    // instead of running after it.
+    let ((mut findings, in_scope), inventory_results) = rayon::join(object_pass, inventory_pass);
     let mut inventory_findings = Vec::new();
     let mut inventory_coverage = Vec::new();
     for (mut f, not_evaluated) in inventory_results {

@@ -193,6 +193,23 @@ fn is_apiserver_binary(program: &str) -> bool {
 /// The flag tokens of a container, if it runs kube-apiserver: `command` after the binary
 /// (`kube-apiserver ...`, or `hyperkube kube-apiserver ...` / `hyperkube apiserver ...`),
 /// then `args`.
+/// Whether the container's command starts the API server (`kube-apiserver`, or
+/// `hyperkube kube-apiserver|apiserver`).
+fn runs_apiserver(container: &Container<'_>) -> bool {
+    let Some(command) = container.node.get("command") else {
+        return false;
+    };
+    let mut items = command.items();
+    match items.next().and_then(|n| n.as_str()) {
+        Some(program) if is_apiserver_binary(program) => true,
+        Some(program) if program.rsplit('/').next() == Some("hyperkube") => matches!(
+            items.next().and_then(|n| n.as_str()),
+            Some("kube-apiserver" | "apiserver")
+        ),
+        _ => false,
+    }
+}
+
 fn apiserver_tokens<'a>(
     container: &Container<'a>,
     container_path: &FieldPath,
@@ -235,13 +252,21 @@ fn apiserver_tokens<'a>(
 
 /// Every kube-apiserver container in the input (static Pods and, should a hosted control
 /// plane run it so, any workload), in input order.
-pub fn apiservers<'a>(ctx: &InventoryCtx<'a>) -> Vec<ApiServer<'a>> {
+pub fn apiservers<'a>(ctx: &InventoryCtx<'a>) -> &'a [ApiServer<'a>] {
+    ctx.views.apiservers.get_or_init(|| find_apiservers(ctx))
+}
+
+fn find_apiservers<'a>(ctx: &InventoryCtx<'a>) -> Vec<ApiServer<'a>> {
     let mut found = Vec::new();
     for object in ctx.inventory.objects() {
         let Some(template) = ctx.settings.locator.pod_template(object) else {
             continue;
         };
         for container in template.containers() {
+            // The cheap test first: most containers are not the API server.
+            if !runs_apiserver(&container) {
+                continue;
+            }
             let container_path = template.spec_path().join(&container.path());
             if let Some(tokens) = apiserver_tokens(&container, &container_path) {
                 found.push(ApiServer {
@@ -268,7 +293,7 @@ pub fn each_apiserver(
         sink.not_evaluated(NO_APISERVER);
         return;
     }
-    for server in &servers {
+    for server in servers {
         check(server, sink);
     }
 }

@@ -367,7 +367,7 @@ pub(crate) fn namespace_mode<'p, 'a>(
 
 fn check_mesh_wide(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, &pods) {
+    if !istio_in_use(ctx, pods) {
         sink.not_evaluated(NO_ISTIO);
         return;
     }
@@ -410,13 +410,13 @@ fn check_mesh_wide(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 
 fn check_namespace_mode(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, &pods) {
+    if !istio_in_use(ctx, pods) {
         sink.not_evaluated(NO_ISTIO);
         return;
     }
     let root = ctx.settings.istio_root_namespace.as_str();
     let pas = peer_auths(ctx);
-    for ns in regulated_namespaces(ctx, &pods) {
+    for ns in regulated_namespaces(ctx, pods) {
         let (mode, source) = namespace_mode(&pas, ns, root);
         if mode == Mode::Strict {
             continue;
@@ -523,7 +523,7 @@ fn denies_by_default(object: &Object) -> bool {
 
 fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, &pods) {
+    if !istio_in_use(ctx, pods) {
         sink.not_evaluated(NO_ISTIO);
         return;
     }
@@ -536,8 +536,8 @@ fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         .of_kind("AuthorizationPolicy")
         .filter(|o| denies_by_default(o))
         .collect();
-    for ns in regulated_namespaces(ctx, &pods) {
-        if !in_mesh(ctx, &pods, ns) {
+    for ns in regulated_namespaces(ctx, pods) {
+        if !in_mesh(ctx, pods, ns) {
             continue; // MESH006/MESH007 report namespaces outside the mesh.
         }
         let covered = denying
@@ -559,11 +559,11 @@ fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 
 fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, &pods) {
+    if !istio_in_use(ctx, pods) {
         sink.not_evaluated(NO_ISTIO);
         return;
     }
-    let regulated = regulated_namespaces(ctx, &pods);
+    let regulated = regulated_namespaces(ctx, pods);
     for ns in regulated.iter().filter_map(|n| ctx.inventory.namespace(n)) {
         let name = &ns.id.name;
         if namespace_label(ns, INJECTION_LABEL) == Some("disabled") {
@@ -610,11 +610,11 @@ fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 
 fn check_not_enrolled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, &pods) {
+    if !istio_in_use(ctx, pods) {
         sink.not_evaluated(NO_ISTIO);
         return;
     }
-    for ns_name in regulated_namespaces(ctx, &pods) {
+    for ns_name in regulated_namespaces(ctx, pods) {
         // Only the Namespace object shows the labels; without it nothing can be said.
         let Some(ns) = ctx.inventory.namespace(ns_name) else {
             continue;
@@ -624,7 +624,7 @@ fn check_not_enrolled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         if namespace_enrolled(ns)
             || injection == Some("disabled")
             || namespace_label(ns, DATAPLANE_LABEL) == Some("none")
-            || in_mesh(ctx, &pods, ns_name)
+            || in_mesh(ctx, pods, ns_name)
         {
             continue;
         }
@@ -791,10 +791,8 @@ mod tests {
             pod(json!({"name": "other", "annotations": {"sidecar.istio.io/inject": "disabled"}})),
         ]));
         let settings = crate::context::Settings::default();
-        let ctx = InventoryCtx {
-            inventory: &inv,
-            settings: &settings,
-        };
+        let views = crate::context::Views::default();
+        let ctx = InventoryCtx::new(&inv, &settings, &views);
         let pods = mesh_pods(&ctx);
         let choice = |name: &str| {
             pod_injection(pods.iter().find(|p| p.object.id.name == name).unwrap())
@@ -805,14 +803,12 @@ mod tests {
         assert_eq!(choice("annotation-no"), Some(false));
         assert_eq!(choice("empty"), None);
         assert_eq!(choice("other"), Some(false));
-        assert!(istio_in_use(&ctx, &pods));
+        assert!(istio_in_use(&ctx, pods));
         let off_only = Inventory::new(objects(&[pod(
             json!({"name": "off", "labels": {"sidecar.istio.io/inject": "false"}}),
         )]));
-        let ctx = InventoryCtx {
-            inventory: &off_only,
-            settings: &settings,
-        };
-        assert!(!istio_in_use(&ctx, &mesh_pods(&ctx)));
+        let views = crate::context::Views::default();
+        let ctx = InventoryCtx::new(&off_only, &settings, &views);
+        assert!(!istio_in_use(&ctx, mesh_pods(&ctx)));
     }
 }

@@ -113,11 +113,11 @@ pub(crate) fn linkerd_in_use(ctx: &InventoryCtx<'_>, pods: &[MeshPod<'_>]) -> bo
 
 fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
-    if !linkerd_in_use(ctx, &pods) {
+    if !linkerd_in_use(ctx, pods) {
         sink.not_evaluated(NO_LINKERD);
         return;
     }
-    let regulated = regulated_namespaces(ctx, &pods);
+    let regulated = regulated_namespaces(ctx, pods);
     for ns in regulated.iter().filter_map(|n| ctx.inventory.namespace(n)) {
         if namespace_annotation(ns, INJECT) == Some("disabled") {
             sink.report(
@@ -163,7 +163,7 @@ fn advice(regulated: bool) -> &'static str {
 
 fn check_inbound_policy(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let pods = mesh_pods(ctx);
-    if !linkerd_in_use(ctx, &pods) {
+    if !linkerd_in_use(ctx, pods) {
         sink.not_evaluated(NO_LINKERD);
         return;
     }
@@ -184,7 +184,7 @@ fn check_inbound_policy(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             );
         }
     }
-    for pod in &pods {
+    for pod in pods {
         if let Some(value) = pod.annotation(INBOUND).filter(|v| unauthenticated(v)) {
             let id = &pod.object.id;
             sink.report(

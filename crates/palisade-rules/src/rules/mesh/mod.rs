@@ -53,8 +53,13 @@ impl<'a> MeshPod<'a> {
     }
 }
 
-/// The workloads of the input that run pods (not core `PodTemplate`).
-pub(crate) fn mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> Vec<MeshPod<'a>> {
+/// The workloads of the input that run pods (not core `PodTemplate`), computed once per
+/// evaluation.
+pub(crate) fn mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> &'a [MeshPod<'a>] {
+    ctx.views.mesh_pods.get_or_init(|| find_mesh_pods(ctx))
+}
+
+fn find_mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> Vec<MeshPod<'a>> {
     ctx.inventory
         .objects()
         .iter()

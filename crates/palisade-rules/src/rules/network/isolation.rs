@@ -17,7 +17,7 @@
 
 use palisade_model::FieldPath;
 
-use super::policy::{Direction, NetworkPolicy, PodRef, is_isolated, pods, policies};
+use super::policy::{Direction, NetworkPolicy, PodRef, is_isolated};
 use super::{
     NETPOL_API, NETPOL_DOC, NOTHING_TO_EVALUATE, nothing_to_evaluate, report_namespace,
     scoped_namespaces,
@@ -151,13 +151,13 @@ fn verb(direction: Direction) -> &'static str {
 }
 
 fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direction) {
-    let pods = pods(ctx.inventory, &ctx.settings.locator);
-    if nothing_to_evaluate(ctx, &pods) {
+    let pods = super::pods_of(ctx);
+    if nothing_to_evaluate(ctx, pods) {
         sink.not_evaluated(NOTHING_TO_EVALUATE);
         return;
     }
-    let policies = policies(ctx.inventory);
-    let mut scoped = scoped_namespaces(ctx, &pods, &policies);
+    let policies = super::policies_of(ctx);
+    let mut scoped = scoped_namespaces(ctx, pods, policies);
     if !ctx.settings.complete_inventory {
         // On partial input, only namespaces whose network configuration the input owns:
         // it defines the Namespace or has NetworkPolicies in it.
@@ -181,7 +181,7 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
         let in_ns: Vec<&PodRef<'_>> = pods.iter().filter(|p| p.namespace == ns).collect();
         let open = in_ns
             .iter()
-            .filter(|p| !is_isolated(&policies, p, direction))
+            .filter(|p| !is_isolated(policies, p, direction))
             .count();
         if !in_ns.is_empty() {
             message.push_str(&format!(
@@ -213,12 +213,12 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
 }
 
 fn check_isolated(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direction) {
-    let pods = pods(ctx.inventory, &ctx.settings.locator);
+    let pods = super::pods_of(ctx);
     if pods.is_empty() {
         sink.not_evaluated("the input has no workloads");
         return;
     }
-    let policies = policies(ctx.inventory);
+    let policies = super::policies_of(ctx);
     let d = direction.as_str();
     for pod in pods.iter().filter(|p| !p.host_network) {
         let typed = policies
@@ -226,7 +226,7 @@ fn check_isolated(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direction)
             .filter(|p| p.namespace == pod.namespace && p.has_type(direction))
             .count();
         // No policy of this type in the namespace: NET001/NET002 report it once.
-        if typed == 0 || is_isolated(&policies, pod, direction) {
+        if typed == 0 || is_isolated(policies, pod, direction) {
             continue;
         }
         let id = &pod.object.id;

@@ -69,6 +69,20 @@ pub(crate) fn scoped_namespaces<'a>(
     names
 }
 
+/// The input's pods as NetworkPolicies see them, computed once per evaluation.
+pub(crate) fn pods_of<'a>(ctx: &InventoryCtx<'a>) -> &'a [policy::PodRef<'a>] {
+    ctx.views
+        .network_pods
+        .get_or_init(|| policy::pods(ctx.inventory, &ctx.settings.locator))
+}
+
+/// The input's valid NetworkPolicies, parsed once per evaluation.
+pub(crate) fn policies_of<'a>(ctx: &InventoryCtx<'a>) -> &'a [policy::NetworkPolicy<'a>] {
+    ctx.views
+        .network_policies
+        .get_or_init(|| policy::policies(ctx.inventory))
+}
+
 /// Reports about namespace `name`: on its Namespace object when the input has it, else as
 /// an absent subject.
 pub(crate) fn report_namespace<'s>(

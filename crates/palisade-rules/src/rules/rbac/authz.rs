@@ -533,7 +533,15 @@ impl Policy {
         };
         let mut roles = Vec::new();
         let mut bindings = Vec::new();
-        for (source, object) in inventory.objects().iter().enumerate() {
+        // Only the four RBAC kinds, in input order (by index, not by walking everything).
+        let mut positions: Vec<usize> =
+            ["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]
+                .iter()
+                .flat_map(|k| inventory.positions_of_kind(k).iter().copied())
+                .collect();
+        positions.sort_unstable();
+        for source in positions {
+            let object = &inventory.objects()[source];
             let root = object.root();
             let cluster = is_rbac(object, "ClusterRole") || is_rbac(object, "ClusterRoleBinding");
             let namespace = if cluster {

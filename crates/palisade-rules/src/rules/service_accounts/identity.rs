@@ -139,12 +139,39 @@ fn check_shared_service_account(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         if apps.len() < 2 {
             continue;
         }
+        // A few other users are named (and located); a namespace-wide SA shared by
+        // hundreds of workloads must not make every finding list all the others.
+        const SHOWN: usize = 3;
+        let mut per_app: BTreeMap<&str, usize> = BTreeMap::new();
+        for m in members {
+            *per_app.entry(m.app).or_default() += 1;
+        }
+        // The first few members of each app stand for it: enough to name SHOWN others
+        // for any member without rescanning the whole group each time.
+        let mut reps: Vec<&Member<'_>> = Vec::new();
+        let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+        for m in members {
+            let n = taken.entry(m.app).or_default();
+            if *n < SHOWN {
+                *n += 1;
+                reps.push(m);
+            }
+        }
         for member in members {
-            let others: Vec<&Member<'_>> = members.iter().filter(|m| m.app != member.app).collect();
-            let list: Vec<String> = others
+            let count = members.len() - per_app[member.app];
+            let others: Vec<&Member<'_>> = reps
+                .iter()
+                .copied()
+                .filter(|m| m.app != member.app)
+                .take(SHOWN)
+                .collect();
+            let mut list: Vec<String> = others
                 .iter()
                 .map(|m| format!("{:?} ({})", m.app, m.object.id))
                 .collect();
+            if count > SHOWN {
+                list.push(format!("and {} more workloads", count - SHOWN));
+            }
             let finding = sink.report(
                 member.object,
                 member.sa.path.clone(),
