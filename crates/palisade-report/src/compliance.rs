@@ -61,7 +61,8 @@ pub enum ControlStatus {
     Partial,
     /// No rule evidencing it could be evaluated on this input.
     NotEvaluated,
-    /// No rule evidences it: manual evidence only.
+    /// No rule evidences it, or only supporting rules do (and none fails): a person must
+    /// supply the evidence.
     Manual,
 }
 
@@ -261,6 +262,11 @@ fn status_of(rules: &[RuleEvidence]) -> ControlStatus {
     {
         return ControlStatus::Fail;
     }
+    // Supporting evidence never suffices alone: without a primary rule the control rests
+    // on what a person shows (its passing rules are still listed).
+    if rules.iter().all(|r| r.relation != Relation::Primary) {
+        return ControlStatus::Manual;
+    }
     let evaluated = rules.iter().filter(|r| r.result.evaluated()).count();
     if evaluated == 0 {
         ControlStatus::NotEvaluated
@@ -317,6 +323,18 @@ mod tests {
         assert_eq!(
             status_of(&[evidence(RuleResult::Pass)]),
             ControlStatus::Pass
+        );
+        let supporting = |result| RuleEvidence {
+            relation: Relation::Supporting,
+            ..evidence(result)
+        };
+        assert_eq!(
+            status_of(&[supporting(RuleResult::Pass)]),
+            ControlStatus::Manual
+        );
+        assert_eq!(
+            status_of(&[supporting(RuleResult::Fail { open: 1 })]),
+            ControlStatus::Fail
         );
     }
 }

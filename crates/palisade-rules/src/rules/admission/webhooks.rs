@@ -49,7 +49,7 @@ pub static RULES: [Rule; 3] = [
             remediation: "Set `failurePolicy: Fail` on the security engine's webhooks, run the engine with several replicas and a PodDisruptionBudget, and exempt only the engine's own namespace with a namespaceSelector.",
             example_fail: WEBHOOK_FAIL,
             example_pass: "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: gatekeeper-validating-webhook-configuration\nwebhooks:\n  - name: validation.gatekeeper.sh\n    failurePolicy: Fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: gatekeeper-webhook-service, namespace: gatekeeper-system}\n    rules:\n      - {apiGroups: [\"*\"], apiVersions: [\"*\"], operations: [CREATE, UPDATE], resources: [\"*\"]}\n",
-            evidence: &["adm.policy_engine_enforcing", "gov.monitoring_alerting"],
+            evidence: &["adm.policy_engine_enforcing"],
             no_controls_reason: None,
             references: &[WEBHOOK_DOC],
             pss: None,

@@ -73,7 +73,7 @@ pub static RULES: [Rule; 3] = [
             remediation: "Forward Falco alerts to your SIEM: deploy falcosidekick (Helm value `falcosidekick.enabled=true`) or enable `http_output` to your collector.",
             example_fail: FALCO_DS,
             example_pass: "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: falco\n  namespace: falco\nspec:\n  selector:\n    matchLabels: {app: falco}\n  template:\n    metadata:\n      labels: {app: falco}\n    spec:\n      tolerations:\n        - operator: Exists\n      containers:\n        - name: falco\n          image: falcosecurity/falco:0.40.0\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: falco\n  namespace: falco\ndata:\n  falco.yaml: |\n    json_output: true\n    http_output:\n      enabled: true\n      url: http://falcosidekick:2801/\n",
-            evidence: &["rt.alerts_to_siem", "gov.monitoring_alerting"],
+            evidence: &["rt.alerts_to_siem"],
             no_controls_reason: None,
             references: &[OUTPUTS_DOC, SIDEKICK_DOC],
             pss: None,
