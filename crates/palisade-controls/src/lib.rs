@@ -223,12 +223,19 @@ impl Catalogue {
         }
         for (key, g) in entries(root.get("evidence")) {
             let mut controls = Vec::new();
+            let mut seen: Vec<Framework> = Vec::new();
             for (fid, list) in entries(g.get("controls")) {
                 let Some(framework) = Framework::parse(fid) else {
                     cat.problems
                         .push(format!("evidence {key}: unknown framework {fid}"));
                     continue;
                 };
+                // A repeated key would silently replace the first list (YAML's last wins).
+                if seen.contains(&framework) {
+                    cat.problems
+                        .push(format!("evidence {key}: framework {fid} listed twice"));
+                }
+                seen.push(framework);
                 for item in list.items() {
                     let relation = match item.str_at("relation") {
                         Some("primary") => Relation::Primary,

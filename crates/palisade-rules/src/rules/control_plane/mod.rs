@@ -204,32 +204,28 @@ pub static RULES: &[Rule] = &[
             "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
             "--audit-log-path=/var/log/kubernetes/audit/audit.log"
         ],
-        &["log.audit_log_flags", "log.audit_policy"],
+        &["cp.audit_log_enabled", "log.audit_policy"],
         &[AUDIT_DOC, FLAGS_DOC, CIS],
         check_audit_enabled,
     ),
     rule(
         "CP010",
         "audit-log-retention-below-minimum",
-        "kube-apiserver audit log rotation keeps less than required",
+        "kube-apiserver keeps audit log files for fewer days than required",
         Severity::Medium,
-        "When audit events go to a file, the API server rotates it: `--audit-log-maxage` (days an old file is kept), `--audit-log-maxbackup` (old files kept) and `--audit-log-maxsize` (megabytes before rotating) decide how much history survives on the node. CIS 1.2.17-1.2.19 expect explicit values of at least 30 days (here the `log-retention-days` setting), 10 files and 100 MB; left unset they are 0, which means no age- or count-based removal at all, so the history kept is decided by disk space instead of policy. This is local retention only: frameworks such as PCI DSS (12 months) need the events shipped to central storage as well.",
-        "Set `--audit-log-maxage` to at least the required retention in days, `--audit-log-maxbackup` to at least 10 and `--audit-log-maxsize` to at least 100.",
+        "When audit events go to a file, the API server rotates it and deletes rotated files older than `--audit-log-maxage` days. CIS 1.2.17 expects at least 30 days; the `auditLog.retentionDays` setting raises that (90 by default when PCI DSS is among the frameworks: three months immediately available, requirement 10.5.1). Left unset it is 0: no age-based removal, so what survives depends on disk space and the other rotation flags, not on policy. This is local retention only: PCI DSS (12 months) and HIPAA need the events shipped to central storage as well.",
+        "Set `--audit-log-maxage` to at least the required retention in days.",
         apiserver_pod![
             "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxage=7",
-            "--audit-log-maxbackup=10",
-            "--audit-log-maxsize=100"
+            "--audit-log-maxage=7"
         ],
         apiserver_pod![
             "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxage=30",
-            "--audit-log-maxbackup=10",
-            "--audit-log-maxsize=100"
+            "--audit-log-maxage=30"
         ],
-        &["log.audit_log_flags", "log.retention"],
+        &["cp.audit_log_maxage", "log.retention"],
         &[AUDIT_DOC, FLAGS_DOC, CIS],
-        check_audit_retention,
+        check_audit_maxage,
     ),
     rule(
         "CP011",
@@ -260,7 +256,7 @@ pub static RULES: &[Rule] = &[
             "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
             "--client-ca-file=/etc/kubernetes/pki/ca.crt"
         ],
-        &["enc.in_transit_tls"],
+        &["cp.apiserver_serving_tls"],
         &[PKI_DOC, FLAGS_DOC, CIS],
         check_serving_tls,
     ),
@@ -279,7 +275,7 @@ pub static RULES: &[Rule] = &[
             "--tls-min-version=VersionTLS12",
             "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
         ],
-        &["enc.in_transit_tls"],
+        &["cp.apiserver_tls_strength"],
         &[
             "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/#options",
             CIS,
@@ -303,7 +299,7 @@ pub static RULES: &[Rule] = &[
             "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
             "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key"
         ],
-        &["enc.in_transit_tls"],
+        &["cp.etcd_client_tls"],
         &[
             PKI_DOC,
             "https://etcd.io/docs/latest/op-guide/security/",
@@ -327,7 +323,7 @@ pub static RULES: &[Rule] = &[
             "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
             "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
         ],
-        &["enc.in_transit_tls"],
+        &["cp.kubelet_client_tls"],
         &[
             "https://kubernetes.io/docs/concepts/architecture/control-plane-node-communication/",
             FLAGS_DOC,
@@ -380,6 +376,44 @@ pub static RULES: &[Rule] = &[
         &["sa.projected_short_lived_tokens"],
         &[SA_DOC, FLAGS_DOC, CIS],
         check_sa_extend,
+    ),
+    rule(
+        "CP019",
+        "audit-log-maxbackup-below-minimum",
+        "kube-apiserver keeps fewer than 10 rotated audit log files",
+        Severity::Low,
+        "`--audit-log-maxbackup` is how many rotated audit log files the API server keeps. CIS 1.2.18 expects at least 10; left unset it is 0, meaning no count-based removal, so history is bounded only by age and disk space.",
+        "Set `--audit-log-maxbackup` to at least 10.",
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxbackup=3"
+        ],
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxbackup=10"
+        ],
+        &["cp.audit_log_maxbackup"],
+        &[AUDIT_DOC, FLAGS_DOC, CIS],
+        check_audit_maxbackup,
+    ),
+    rule(
+        "CP020",
+        "audit-log-maxsize-below-minimum",
+        "kube-apiserver rotates audit log files before 100 MB",
+        Severity::Low,
+        "`--audit-log-maxsize` is the size in megabytes at which the API server rotates the audit log. CIS 1.2.19 expects at least 100 MB; left unset it is 0 (no size-based rotation), and a small value with few backups discards history within hours on a busy cluster.",
+        "Set `--audit-log-maxsize` to at least 100.",
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxsize=10"
+        ],
+        apiserver_pod![
+            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+            "--audit-log-maxsize=100"
+        ],
+        &["cp.audit_log_maxsize"],
+        &[AUDIT_DOC, FLAGS_DOC, CIS],
+        check_audit_maxsize,
     ),
 ];
 
@@ -699,8 +733,27 @@ fn check_audit_enabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     });
 }
 
-fn check_audit_retention(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+fn check_audit_maxage(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let days = i64::from(ctx.settings.log_retention_days);
+    check_rotation_flag(ctx, sink, "audit-log-maxage", days, "days");
+}
+
+fn check_audit_maxbackup(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    check_rotation_flag(ctx, sink, "audit-log-maxbackup", 10, "files");
+}
+
+fn check_audit_maxsize(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    check_rotation_flag(ctx, sink, "audit-log-maxsize", 100, "MB");
+}
+
+/// One audit log rotation flag against its minimum, for servers that log to a file.
+fn check_rotation_flag(
+    ctx: &InventoryCtx<'_>,
+    sink: &mut Sink,
+    name: &str,
+    minimum: i64,
+    unit: &str,
+) {
     let mut judged = 0;
     each_apiserver(ctx, sink, |api, sink| {
         // Rotation applies to the log file backend only; `-` means standard output.
@@ -709,31 +762,25 @@ fn check_audit_retention(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             _ => return,
         }
         judged += 1;
-        for (name, minimum, unit) in [
-            ("audit-log-maxage", days, "days"),
-            ("audit-log-maxbackup", 10, "files"),
-            ("audit-log-maxsize", 100, "MB"),
-        ] {
-            let flag = api.flags.last(name);
-            let problem = match flag.and_then(|f| f.value.as_deref()) {
-                None => Some(format!(
-                    "--{name} is not set (0: no limit, so what is kept depends on disk space); set it to at least {minimum} {unit}"
+        let flag = api.flags.last(name);
+        let problem = match flag.and_then(|f| f.value.as_deref()) {
+            None => Some(format!(
+                "--{name} is not set (0: no limit, so what is kept depends on disk space); set it to at least {minimum} {unit}"
+            )),
+            Some(v) => match v.trim().parse::<i64>() {
+                Ok(n) if n >= minimum => None,
+                Ok(n) => Some(format!("--{name}={n} is below {minimum} {unit}")),
+                Err(_) => Some(format!(
+                    "--{name}={v:?} is not an integer (kube-apiserver refuses to start)"
                 )),
-                Some(v) => match v.trim().parse::<i64>() {
-                    Ok(n) if n >= minimum => None,
-                    Ok(n) => Some(format!("--{name}={n} is below {minimum} {unit}")),
-                    Err(_) => Some(format!(
-                        "--{name}={v:?} is not an integer (kube-apiserver refuses to start)"
-                    )),
-                },
-            };
-            if let Some(problem) = problem {
-                sink.report(
-                    api.object,
-                    api.path_of(flag),
-                    format!("{}: {problem}", lead(api)),
-                );
-            }
+            },
+        };
+        if let Some(problem) = problem {
+            sink.report(
+                api.object,
+                api.path_of(flag),
+                format!("{}: {problem}", lead(api)),
+            );
         }
     });
     if judged == 0 && sink.findings.is_empty() && sink.not_evaluated.is_none() {

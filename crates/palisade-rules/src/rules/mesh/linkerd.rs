@@ -37,7 +37,7 @@ pub(super) const RULES: [Rule; 2] = [
             remediation: "Remove `linkerd.io/inject: disabled` (set `enabled` on the namespace) so the pods are injected; move workloads that cannot run the proxy out of the regulated namespace.",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  annotations:\n    linkerd.io/inject: enabled\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: payments\nspec:\n  template:\n    metadata:\n      annotations:\n        linkerd.io/inject: disabled\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.0\n",
             example_pass: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  annotations:\n    linkerd.io/inject: enabled\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: payments\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.0\n",
-            evidence: &["net.mesh_mtls_strict", "enc.in_transit_tls"],
+            evidence: &["net.mesh_mtls_strict"],
             no_controls_reason: None,
             references: &[INJECT_DOC],
             pss: None,

@@ -175,7 +175,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_role!(
                 "  - apiGroups: [\"\"]\n    resources: [\"pods\", \"pods/log\"]\n    verbs: [\"get\"]\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.pod_exec"],
             no_controls_reason: None,
             references: &[
                 GOOD_PRACTICES,
@@ -201,7 +201,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_role!(
                 "  - apiGroups: [\"apps\"]\n    resources: [\"deployments\"]\n    verbs: [\"get\", \"list\", \"watch\"]\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.create_pods"],
             no_controls_reason: None,
             references: &[
                 "https://kubernetes.io/docs/concepts/security/rbac-good-practices/#workload-creation",
@@ -226,7 +226,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_cluster_role!(
                 "  - apiGroups: [\"\"]\n    resources: [\"nodes/metrics\", \"nodes/stats\"]\n    verbs: [\"get\"]\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.nodes_proxy"],
             no_controls_reason: None,
             references: &[
                 "https://kubernetes.io/docs/reference/access-authn-authz/kubelet-authn-authz/",
@@ -252,7 +252,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_cluster_role!(
                 "  - apiGroups: [\"\"]\n    resources: [\"serviceaccounts\"]\n    verbs: [\"get\", \"list\"]\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.token_create"],
             no_controls_reason: None,
             references: &[
                 "https://kubernetes.io/docs/reference/kubernetes-api/authentication-resources/token-request-v1/",
@@ -278,7 +278,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_cluster_role!(
                 "  - apiGroups: [\"certificates.k8s.io\"]\n    resources: [\"certificatesigningrequests/approval\"]\n    verbs: [\"update\"]\n  - apiGroups: [\"certificates.k8s.io\"]\n    resources: [\"signers\"]\n    verbs: [\"approve\"]\n    resourceNames: [\"example.com/internal\"]\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.csr_approval"],
             no_controls_reason: None,
             references: &[
                 "https://kubernetes.io/docs/reference/access-authn-authz/certificate-signing-requests/#authorization",
@@ -303,7 +303,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_cluster_role!(
                 "  - apiGroups: [\"admissionregistration.k8s.io\"]\n    resources: [\"mutatingwebhookconfigurations\"]\n    verbs: [\"patch\"]\n    resourceNames: [\"ops-webhook\"]\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.webhook_config"],
             no_controls_reason: None,
             references: &[
                 "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/",
@@ -331,7 +331,7 @@ pub static RULES: &[Rule] = &[
                 "view",
                 "{kind: Group, name: auditors, apiGroup: rbac.authorization.k8s.io}"
             ),
-            evidence: &["rbac.apiserver_authz", "rbac.unused_excessive"],
+            evidence: &["rbac.apiserver_authz"],
             no_controls_reason: None,
             references: &[
                 "https://kubernetes.io/docs/reference/access-authn-authz/authentication/#anonymous-requests",
@@ -378,7 +378,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_role!(
                 "  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    verbs: [\"get\"]\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.access_review"],
             no_controls_reason: None,
             references: &[GOOD_PRACTICES],
             pss: None,
@@ -401,7 +401,7 @@ pub static RULES: &[Rule] = &[
             example_pass: bound_role!(
                 "  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    verbs: [\"get\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: viewer\n  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: app\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n"
             ),
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.access_review"],
             no_controls_reason: None,
             references: &[RBAC_DOC],
             pss: None,
@@ -420,7 +420,7 @@ pub static RULES: &[Rule] = &[
             remediation: "Add the ServiceAccount to the input next to its binding, fix the subject's name or namespace, or remove the subject.",
             example_fail: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: app\n  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: ap\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n",
             example_pass: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: app\n  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: app\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n",
-            evidence: &["rbac.unused_excessive"],
+            evidence: &["rbac.access_review"],
             no_controls_reason: None,
             references: &["https://kubernetes.io/docs/concepts/security/service-accounts/"],
             pss: None,
