@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::LazyLock;
 
-use palisade_loader::{Limits, parse_str};
+use palisade_loader::{Limits, load_str, parse_str};
 use palisade_model::Node;
 
 const DATA: &str = include_str!("../data/controls.yaml");
@@ -188,6 +188,11 @@ impl Catalogue {
             n.and_then(|n| n.as_map()).into_iter().flatten()
         }
         let mut cat = Catalogue::default();
+        // Duplicated keys parse (the last wins, as in manifests) but here they would
+        // silently drop mappings: the loader's warnings say where.
+        for w in load_str("controls.yaml", text, &Limits::default()).warnings {
+            cat.problems.push(w.to_string());
+        }
         let doc = match parse_str("controls.yaml", text, &Limits::default())
             .into_iter()
             .next()
@@ -223,19 +228,13 @@ impl Catalogue {
         }
         for (key, g) in entries(root.get("evidence")) {
             let mut controls = Vec::new();
-            let mut seen: Vec<Framework> = Vec::new();
             for (fid, list) in entries(g.get("controls")) {
                 let Some(framework) = Framework::parse(fid) else {
                     cat.problems
                         .push(format!("evidence {key}: unknown framework {fid}"));
                     continue;
                 };
-                // A repeated key would silently replace the first list (YAML's last wins).
-                if seen.contains(&framework) {
-                    cat.problems
-                        .push(format!("evidence {key}: framework {fid} listed twice"));
-                }
-                seen.push(framework);
+
                 for item in list.items() {
                     let relation = match item.str_at("relation") {
                         Some("primary") => Relation::Primary,
@@ -269,6 +268,18 @@ impl Catalogue {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_framework_listed_twice_in_a_group_is_a_problem() {
+        let cat = Catalogue::parse(
+            "frameworks:\n  cis: {name: CIS, edition: x, controls: {'1.2.3': t, '1.2.4': u}}\nevidence:\n  g:\n    title: t\n    area: a\n    controls:\n      cis: [{id: 1.2.3, relation: primary}]\n      cis: [{id: 1.2.4, relation: primary}]\n",
+        );
+        assert!(
+            cat.problems().iter().any(|p| p.contains("duplicate")),
+            "{:?}",
+            cat.problems()
+        );
+    }
+
     use super::*;
 
     #[test]
