@@ -61,8 +61,8 @@ pub enum ControlStatus {
     Partial,
     /// No rule evidencing it could be evaluated on this input.
     NotEvaluated,
-    /// No rule evidences it, or only supporting rules do (and none fails): a person must
-    /// supply the evidence.
+    /// No rule evidences it, or only supporting rules do: a person must supply (and weigh)
+    /// the evidence.
     Manual,
 }
 
@@ -256,16 +256,17 @@ fn status_of(rules: &[RuleEvidence]) -> ControlStatus {
     if rules.is_empty() {
         return ControlStatus::Manual;
     }
+    // Supporting evidence never suffices alone, for or against: without a primary rule
+    // the control rests on what a person shows and judges (the rules, failing ones
+    // included, are still listed with their results).
+    if rules.iter().all(|r| r.relation != Relation::Primary) {
+        return ControlStatus::Manual;
+    }
     if rules
         .iter()
         .any(|r| matches!(r.result, RuleResult::Fail { .. }))
     {
         return ControlStatus::Fail;
-    }
-    // Supporting evidence never suffices alone: without a primary rule the control rests
-    // on what a person shows (its passing rules are still listed).
-    if rules.iter().all(|r| r.relation != Relation::Primary) {
-        return ControlStatus::Manual;
     }
     let evaluated = rules.iter().filter(|r| r.result.evaluated()).count();
     if evaluated == 0 {
@@ -334,6 +335,13 @@ mod tests {
         );
         assert_eq!(
             status_of(&[supporting(RuleResult::Fail { open: 1 })]),
+            ControlStatus::Manual
+        );
+        assert_eq!(
+            status_of(&[
+                evidence(RuleResult::Pass),
+                supporting(RuleResult::Fail { open: 1 })
+            ]),
             ControlStatus::Fail
         );
     }

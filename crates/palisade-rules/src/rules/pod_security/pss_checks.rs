@@ -122,7 +122,7 @@ pub static PSS_RULES: [Rule; 19] = [
     pss_rule!(
         HostPathVolumes, "PSS004", "hostpath-volume",
         "Pod mounts a hostPath volume", High,
-        evidence: ["pss.no_hostpath_hostport"],
+        evidence: ["pss.host_path_volumes"],
         rationale: "A hostPath volume exposes part of the node's filesystem to the pod; a writable mount of `/`, `/var/run/docker.sock` or `/etc` is a direct path to node takeover, and even read-only mounts leak credentials of other workloads. Pod Security Admission baseline forbids hostPath volumes (check `hostPathVolumes`); at restricted, PSS016 takes this check's place.",
         remediation: "Replace the hostPath volume with an emptyDir, a PersistentVolumeClaim, a ConfigMap or a Secret.",
         fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n  volumes:\n    - name: node-root\n      hostPath:\n        path: /\n",
@@ -131,7 +131,7 @@ pub static PSS_RULES: [Rule; 19] = [
     pss_rule!(
         HostPorts, "PSS005", "host-port",
         "Container binds a port on the node", Medium,
-        evidence: ["pss.no_hostpath_hostport"],
+        evidence: ["pss.host_ports"],
         rationale: "A `hostPort` publishes the container directly on the node's network interface, bypassing Services and most NetworkPolicy implementations, and ties the pod to nodes where the port is free. Pod Security Admission baseline forbids any non-zero `hostPort` (check `hostPorts`).",
         remediation: "Remove `hostPort` and expose the container through a Service.",
         fail: pod!(pod: restricted_pod_sc!(), container: "      ports:\n        - containerPort: 8080\n          hostPort: 8080\n"),
@@ -230,7 +230,7 @@ pub static PSS_RULES: [Rule; 19] = [
     pss_rule!(
         RestrictedVolumes, "PSS016", "restricted-volume-type",
         "Pod uses a volume type outside the restricted set", High,
-        evidence: ["pss.no_hostpath_hostport"],
+        evidence: ["pss.host_path_volumes"],
         rationale: "Restricted pods may only use volume types that do not reach outside the pod's sandbox: configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret. hostPath mounts the node's filesystem; in-tree network volumes (nfs, iscsi, rbd...) let the pod attach storage the cluster admin did not provision. Pod Security Admission restricted forbids the rest (check `restrictedVolumes`, which takes the place of `hostPathVolumes`).",
         remediation: "Replace the volume with one of the allowed types, usually a PersistentVolumeClaim backed by a StorageClass.",
         fail: pod!(pod: restricted_pod_sc!(), container: "  volumes:\n    - name: shared\n      nfs:\n        server: nfs.example.com\n        path: /exports\n"),

@@ -74,7 +74,7 @@ pub(super) const WL008: Rule = Rule {
         remediation: "Set `readOnly: true` on every `volumeMounts` entry that mounts a hostPath volume, or replace the hostPath volume (an `emptyDir`, a PersistentVolumeClaim, a CSI driver).",
         example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n      volumeMounts:\n        - name: logs\n          mountPath: /var/log/host\n  volumes:\n    - name: logs\n      hostPath:\n        path: /var/log\n",
         example_pass: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n      volumeMounts:\n        - name: logs\n          mountPath: /var/log/host\n          readOnly: true\n  volumes:\n    - name: logs\n      hostPath:\n        path: /var/log\n",
-        evidence: &["pss.no_hostpath_hostport"],
+        evidence: &["pss.host_path_volumes"],
         no_controls_reason: None,
         references: &[HOST_PATH_DOC],
         pss: None,
