@@ -223,7 +223,7 @@ pub static RULES: &[Rule] = &[
             "--audit-log-path=/var/log/kubernetes/audit/audit.log",
             "--audit-log-maxage=30"
         ],
-        &["cp.audit_log_maxage", "log.retention"],
+        &["cp.audit_log_maxage"],
         &[AUDIT_DOC, FLAGS_DOC, CIS],
         check_audit_maxage,
     ),
