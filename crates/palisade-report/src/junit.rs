@@ -41,51 +41,19 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             .remove(&(&**object, file.as_deref()))
             .unwrap_or_default();
         let file = file.as_deref().unwrap_or("(cluster)");
-        let status = if findings.is_empty() {
-            TestCaseStatus::success()
-        } else {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let mut ids: Vec<&str> = Vec::new();
-            for f in &findings {
-                if !ids.contains(&f.rule.id) {
-                    ids.push(f.rule.id);
-                }
-            }
-            status.set_message(format!(
-                "{} finding{}: {}",
-                findings.len(),
-                if findings.len() == 1 { "" } else { "s" },
-                ids.join(", ")
-            ));
-            status.set_type(
-                findings
-                    .iter()
-                    .map(|f| f.severity)
-                    .max()
-                    .map_or("", |s| s.as_str()),
-            );
-            let description: Vec<String> = findings
-                .iter()
-                .map(|f| {
-                    format!(
-                        "{}:{}:{} {} [{}] {} ({})",
-                        file,
-                        f.location.pos.line,
-                        f.location.pos.column,
-                        f.rule.id,
-                        f.severity,
-                        f.message,
-                        f.location.path
-                    )
-                })
-                .collect();
-            status.set_description(description.join("\n"));
-            status
-        };
-        let mut case = TestCase::new(object.to_string(), status);
-        case.set_classname(file);
         let idx = suite_for(&mut suites, file);
-        suites[idx].add_test_case(case);
+        suites[idx].add_test_case(test_case(&object.to_string(), file, &findings));
+    }
+    // Findings about what the input lacks (a namespace without a default-deny policy, no
+    // runtime agent) name subjects that are not objects of the input: they fail cases of
+    // their own, never silently disappear.
+    let mut rest: Vec<((&ObjectRef, Option<&str>), Vec<&Finding>)> =
+        by_object.into_iter().collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((object, file), findings) in rest {
+        let file = file.unwrap_or("(input as a whole)");
+        let idx = suite_for(&mut suites, file);
+        suites[idx].add_test_case(test_case(&object.to_string(), file, &findings));
     }
     if !report.errors.is_empty() {
         let idx = suite_for(&mut suites, "palisade input errors");
@@ -103,4 +71,52 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         .serialize(&mut *out)
         .map_err(|e| io::Error::other(e.to_string()))?;
     out.write_all(b"\n")
+}
+
+/// One object's test case: passing without findings, failing with all of them listed.
+fn test_case(object: &str, file: &str, findings: &[&Finding]) -> TestCase {
+    let status = if findings.is_empty() {
+        TestCaseStatus::success()
+    } else {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        let mut ids: Vec<&str> = Vec::new();
+        for f in findings {
+            if !ids.contains(&f.rule.id) {
+                ids.push(f.rule.id);
+            }
+        }
+        status.set_message(format!(
+            "{} finding{}: {}",
+            findings.len(),
+            if findings.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        ));
+        status.set_type(
+            findings
+                .iter()
+                .map(|f| f.severity)
+                .max()
+                .map_or("", |s| s.as_str()),
+        );
+        let description: Vec<String> = findings
+            .iter()
+            .map(|f| {
+                format!(
+                    "{}:{}:{} {} [{}] {} ({})",
+                    file,
+                    f.location.pos.line,
+                    f.location.pos.column,
+                    f.rule.id,
+                    f.severity,
+                    f.message,
+                    f.location.path
+                )
+            })
+            .collect();
+        status.set_description(description.join("\n"));
+        status
+    };
+    let mut case = TestCase::new(object.to_string(), status);
+    case.set_classname(file);
+    case
 }

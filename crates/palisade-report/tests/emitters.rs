@@ -277,3 +277,58 @@ fn junit_parses_and_counts_objects() {
     assert_eq!(errors.errors, 1);
     snapshot("junit", &text);
 }
+
+/// Findings about what the input lacks have no file: every format must still carry them
+/// (SARIF through a logical location, and still valid against the schema).
+#[test]
+fn findings_without_a_file_are_valid_in_every_format() {
+    let app = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: web:1}]\n";
+    let loaded = load_str("app.yaml", app, &Limits::default());
+    let inventory = Inventory::new(loaded.objects);
+    let rules = registry::select(&["RT001".to_string(), "ADM005".to_string()]).unwrap();
+    let settings = palisade_rules::Settings {
+        complete_inventory: true,
+        ..Default::default()
+    };
+    let evaluation = evaluate(&inventory, &rules, &settings);
+    assert_eq!(evaluation.findings.len(), 2);
+    assert!(
+        evaluation
+            .findings
+            .iter()
+            .all(|f| f.location.file.is_none())
+    );
+    let mut report = Report::new(evaluation.findings, rules, settings.pss);
+    report.runs = evaluation.runs;
+    let mut sarif = Vec::new();
+    emit(&report, Format::Sarif, EmitOptions::default(), &mut sarif).unwrap();
+    let instance: Value = serde_json::from_slice(&sarif).unwrap();
+    let schema: Value =
+        serde_json::from_str(include_str!("schemas/sarif-schema-2.1.0.json")).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("sarif-schema-2.1.0.json", schema)
+        .unwrap();
+    let index = compiler
+        .compile("sarif-schema-2.1.0.json", &mut schemas)
+        .unwrap();
+    if let Err(e) = schemas.validate(&instance, index) {
+        panic!("SARIF does not validate: {e:#}");
+    }
+    let location = &instance["runs"][0]["results"][0]["locations"][0];
+    assert!(location.get("physicalLocation").is_none());
+    assert_eq!(
+        location["logicalLocations"][0]["fullyQualifiedName"],
+        "Cluster/*"
+    );
+    for format in [Format::Table, Format::Json, Format::Junit] {
+        let mut out = Vec::new();
+        emit(&report, format, EmitOptions::default(), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("Cluster/*") || text.contains("Cluster"),
+            "{format:?}: {text}"
+        );
+    }
+}
