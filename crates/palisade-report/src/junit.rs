@@ -12,6 +12,9 @@ use crate::{Report, TOOL_NAME};
 use palisade_model::ObjectRef;
 use palisade_rules::{Finding, Status};
 
+/// A finding's subject and its file.
+type SubjectKey<'a> = (&'a ObjectRef, Option<&'a str>);
+
 pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut junit = JunitReport::new(TOOL_NAME);
     let mut suites: Vec<TestSuite> = Vec::new();
@@ -47,8 +50,7 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     // Findings about what the input lacks (a namespace without a default-deny policy, no
     // runtime agent) name subjects that are not objects of the input: they fail cases of
     // their own, never silently disappear.
-    let mut rest: Vec<((&ObjectRef, Option<&str>), Vec<&Finding>)> =
-        by_object.into_iter().collect();
+    let mut rest: Vec<(SubjectKey<'_>, Vec<&Finding>)> = by_object.into_iter().collect();
     rest.sort_by(|a, b| a.0.cmp(&b.0));
     for ((object, file), findings) in rest {
         let file = file.unwrap_or("(input as a whole)");
