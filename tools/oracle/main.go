@@ -6,6 +6,8 @@
 //	oracle psa         JSON lines {"level","version","pod"} on stdin -> the Pod Security
 //	                   Admission check results for each, from k8s.io/pod-security-admission
 //	oracle policy      JSON lines {"labels": {...}} -> the namespace policy PSA derives
+//	oracle selector    JSON lines {"selector": LabelSelector, "labels": {...}} -> whether
+//	                   metav1.LabelSelectorAsSelector accepts the selector and matches the labels
 //
 // It is a test tool only; nothing in the palisade binary depends on it.
 package main
@@ -20,6 +22,8 @@ import (
 	"os"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
@@ -29,7 +33,7 @@ import (
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: oracle yaml2json|psa|policy")
+		fmt.Fprintln(os.Stderr, "usage: oracle yaml2json|psa|policy|selector")
 		os.Exit(2)
 	}
 	out := bufio.NewWriter(os.Stdout)
@@ -42,6 +46,8 @@ func main() {
 		err = psa(os.Stdin, out)
 	case "policy":
 		err = nsPolicy(os.Stdin, out)
+	case "selector":
+		err = selector(os.Stdin, out)
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -168,6 +174,33 @@ func nsPolicy(in io.Reader, out io.Writer) error {
 			"errors":  errText,
 		}); err != nil {
 			return err
+		}
+	}
+	return scanner.Err()
+}
+
+// selector answers, per request, what apimachinery makes of a LabelSelector: an error, or
+// whether the converted selector matches the label set.
+func selector(in io.Reader, out io.Writer) error {
+	scanner := bufio.NewScanner(in)
+	scanner.Buffer(make([]byte, 1<<20), 1<<26)
+	for scanner.Scan() {
+		var req struct {
+			Selector *metav1.LabelSelector `json:"selector"`
+			Labels   map[string]string     `json:"labels"`
+		}
+		if err := json.Unmarshal(scanner.Bytes(), &req); err != nil {
+			return err
+		}
+		sel, err := metav1.LabelSelectorAsSelector(req.Selector)
+		if err != nil {
+			if e := emit(out, map[string]any{"error": err.Error()}); e != nil {
+				return e
+			}
+			continue
+		}
+		if e := emit(out, map[string]any{"matches": sel.Matches(labels.Set(req.Labels))}); e != nil {
+			return e
 		}
 	}
 	return scanner.Err()

@@ -92,6 +92,8 @@ impl LabelSelector {
                 let Some(v) = v.as_str() else {
                     return Err(format!("matchLabels[{k}] must be a string"));
                 };
+                check_key(k)?;
+                check_value(v)?;
                 requirements.push(Requirement {
                     key: k.to_string(),
                     op: Operator::In,
@@ -117,6 +119,10 @@ impl LabelSelector {
                         Some(s) => values.push(s.to_string()),
                         None => return Err(format!("values of {key:?} must be strings")),
                     }
+                }
+                check_key(key)?;
+                for v in &values {
+                    check_value(v)?;
                 }
                 match op {
                     Operator::In | Operator::NotIn if values.is_empty() => {
@@ -168,6 +174,50 @@ impl LabelSelector {
     pub fn matches<'l>(&self, labels: &[(&'l str, &'l str)]) -> bool {
         self.matches_with(|k| labels.iter().find(|(lk, _)| *lk == k).map(|(_, v)| *v))
     }
+}
+
+/// A label key as apimachinery validates it: an optional DNS-subdomain prefix and `/`, then
+/// a name of at most 63 characters, alphanumeric at both ends, `-`, `_` and `.` inside.
+fn check_key(key: &str) -> Result<(), String> {
+    let (prefix, name) = match key.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let valid_prefix = prefix.is_none_or(|p| {
+        !p.is_empty()
+            && p.len() <= 253
+            && p.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
+            })
+    });
+    if !valid_prefix || name.is_empty() || !is_label_name(name) {
+        return Err(format!("invalid label key {key:?}"));
+    }
+    Ok(())
+}
+
+/// A label value: empty, or a name as in [`check_key`].
+fn check_value(value: &str) -> Result<(), String> {
+    if value.is_empty() || is_label_name(value) {
+        Ok(())
+    } else {
+        Err(format!("invalid label value {value:?}"))
+    }
+}
+
+fn is_label_name(s: &str) -> bool {
+    let b = s.as_bytes();
+    s.len() <= 63
+        && b.first().is_some_and(u8::is_ascii_alphanumeric)
+        && b.last().is_some_and(u8::is_ascii_alphanumeric)
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 impl fmt::Display for LabelSelector {
