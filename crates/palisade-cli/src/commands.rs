@@ -234,6 +234,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         runs: evaluation.runs,
         notices,
         frameworks,
+        unknown_kinds: evaluation.unknown_kinds,
     };
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();

@@ -16,7 +16,7 @@ use crate::{Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
 use palisade_loader::{LoadError, LoadWarning};
 use palisade_model::FieldPath;
 use palisade_pss::LevelVersion;
-use palisade_rules::{Coverage, Finding, Rule, Severity, WaiverNote, WaiverSource};
+use palisade_rules::{Coverage, Finding, Rule, Severity, Status, WaiverNote, WaiverSource};
 
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -132,6 +132,8 @@ struct FindingOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     admission: Option<AdmissionOut<'a>>,
     status: &'static str,
+    /// `status == "waived"`, for consumers that only ask that.
+    waived: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     waiver: Option<WaiverOut<'a>>,
     remediation: &'static str,
@@ -182,6 +184,14 @@ struct CoverageOut<'a> {
     objects: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct UnknownKindOut<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    objects: usize,
 }
 
 #[derive(Serialize)]
@@ -395,6 +405,7 @@ fn finding_out<'a>(f: &'a Finding, data: Option<&'a RuleData>, pretty: bool) -> 
             response: &a.response,
         }),
         status: f.status().as_str(),
+        waived: f.status() == Status::Waived,
         waiver: f.waiver.as_deref().map(waiver_out),
         remediation: f.rule.remediation,
         help_uri: data.map_or("", |d| &d.help_uri),
@@ -581,8 +592,18 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
         .map(|f| compliance::view(report, *f))
         .collect();
     let frameworks: Vec<FrameworkOut<'_>> = views.iter().map(framework_out).collect();
+    let unknown: Vec<UnknownKindOut<'_>> = report
+        .unknown_kinds
+        .iter()
+        .map(|k| UnknownKindOut {
+            api_version: &k.api_version,
+            kind: &k.kind,
+            objects: k.objects,
+        })
+        .collect();
     for (key, value) in [
         ("coverage", to_json(&coverage, pretty, 2)),
+        ("unknown_kinds", to_json(&unknown, pretty, 2)),
         ("notices", to_json(&notices, pretty, 2)),
         ("compliance", to_json(&frameworks, pretty, 2)),
     ] {

@@ -21,7 +21,7 @@ use palisade_controls::Framework;
 use palisade_loader::{LoadError, LoadWarning};
 use palisade_model::ObjectRef;
 use palisade_pss::LevelVersion;
-use palisade_rules::{Finding, Rule, RuleRun, Severity, Status};
+use palisade_rules::{Finding, Rule, RuleRun, Severity, Status, UnknownKind};
 
 pub use sarif::uri_of;
 
@@ -74,6 +74,8 @@ pub struct Report {
     pub notices: Vec<Notice>,
     /// Frameworks whose per-control view the report includes.
     pub frameworks: Vec<Framework>,
+    /// Kinds of the input no rule reads: their objects were not evaluated.
+    pub unknown_kinds: Vec<UnknownKind>,
 }
 
 impl Report {
@@ -94,6 +96,7 @@ impl Report {
             runs: Vec::new(),
             notices: Vec::new(),
             frameworks: Vec::new(),
+            unknown_kinds: Vec::new(),
         }
     }
 }

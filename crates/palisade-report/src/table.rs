@@ -210,6 +210,24 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         }
         writeln!(out)?;
     }
+    if !report.unknown_kinds.is_empty() {
+        writeln!(out, "{}", p.bold("Not evaluated: kinds no rule reads"))?;
+        for k in &report.unknown_kinds {
+            writeln!(
+                out,
+                "  {} {} ({})",
+                k.kind,
+                k.api_version,
+                plural(k.objects, "object", "objects")
+            )?;
+        }
+        writeln!(
+            out,
+            "  {}",
+            p.dim("a custom workload kind with a pod template is checked once listed under workloadKinds in .palisade.yaml")
+        )?;
+        writeln!(out)?;
+    }
     for framework in &report.frameworks {
         compliance_table(&p, &compliance::view(report, *framework), out)?;
     }
@@ -268,6 +286,13 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         line.push_str(&format!(
             "; {} not evaluated on this input",
             plural(not_evaluated, "rule", "rules")
+        ));
+    }
+    let unknown: usize = report.unknown_kinds.iter().map(|k| k.objects).sum();
+    if unknown > 0 {
+        line.push_str(&format!(
+            "; {} of kinds no rule reads",
+            plural(unknown, "object", "objects")
         ));
     }
     if !report.errors.is_empty() {

@@ -35,6 +35,10 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: clean, namespace: payments}
 ---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: gadget, namespace: payments}
+---
 apiVersion: v1
 kind: Pod
 metadata: {name: broken
@@ -91,6 +95,7 @@ fn canned_report() -> Report {
         runs: evaluation.runs,
         notices: outcome.notices(&config.waivers),
         frameworks: config.frameworks.clone(),
+        unknown_kinds: evaluation.unknown_kinds,
         findings,
         errors: loaded.errors,
         warnings: loaded.warnings,
@@ -190,7 +195,8 @@ fn json_has_the_documented_fields() {
             .unwrap()
             .contains("violates PodSecurity \"restricted:latest\"")
     );
-    assert_eq!(v["summary"]["objects_scanned"], 3);
+    assert_eq!(v["summary"]["objects_scanned"], 4);
+    assert_eq!(v["unknown_kinds"][0]["kind"], "Widget");
     assert_eq!(v["summary"]["errors"], 1);
     assert_eq!(v["errors"][0]["kind"], "syntax");
     snapshot("json", &text);
@@ -268,7 +274,7 @@ fn junit_parses_and_counts_objects() {
         .iter()
         .find(|s| s.name.as_str() == "manifests/app.yaml")
         .unwrap();
-    assert_eq!(app.test_cases.len(), 3);
+    assert_eq!(app.test_cases.len(), 4);
     assert_eq!(app.failures, 1);
     let errors = suites
         .iter()

@@ -25,12 +25,23 @@ pub struct RuleRun {
     pub coverage: Coverage,
 }
 
+/// Objects of one kind that no rule reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownKind {
+    pub api_version: String,
+    pub kind: String,
+    pub objects: usize,
+}
+
 /// The result of evaluating rules over an inventory.
 #[derive(Debug, Default)]
 pub struct Evaluation {
     pub findings: Vec<Finding>,
     /// One entry per evaluated rule, in the order the rules were given.
     pub runs: Vec<RuleRun>,
+    /// Kinds in the input that no rule understands (custom resources of unknown tools, or
+    /// custom workload kinds not configured): their objects were not evaluated.
+    pub unknown_kinds: Vec<UnknownKind>,
 }
 
 /// Evaluates `rules` over `inventory`. Object rules run per object across threads;
@@ -136,7 +147,25 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
             RuleRun { rule, coverage }
         })
         .collect();
-    Evaluation { findings, runs }
+    let mut unknown: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
+    for o in inventory.objects() {
+        if !crate::understood::understood(o, settings) {
+            *unknown.entry((&o.id.api_version, &o.id.kind)).or_default() += 1;
+        }
+    }
+    let unknown_kinds = unknown
+        .into_iter()
+        .map(|((api_version, kind), objects)| UnknownKind {
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+            objects,
+        })
+        .collect();
+    Evaluation {
+        findings,
+        runs,
+        unknown_kinds,
+    }
 }
 
 /// What a rule applies to, for "the input has no ...".

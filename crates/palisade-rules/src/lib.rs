@@ -16,15 +16,17 @@ mod finding;
 pub mod registry;
 mod rule;
 mod rules;
+mod understood;
 
 pub use context::{
     InventoryCtx, ObjectCtx, PARTIAL_INPUT, RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, Sink,
     glob_match,
 };
-pub use engine::{Coverage, Evaluation, RuleRun, evaluate};
+pub use engine::{Coverage, Evaluation, RuleRun, UnknownKind, evaluate};
 pub use finding::{
     AdmissionDetail, Finding, Location, PssFinding, Related, Status, WaiverNote, WaiverSource,
 };
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 /// Exact RBAC evaluation (roles, bindings, aggregation), for `who-can`/`can-i` front ends.
 pub use rules::rbac::authz as rbac_authz;
+pub use understood::understood;
