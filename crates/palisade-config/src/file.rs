@@ -220,13 +220,7 @@ impl Config {
                         &["names", "selector", "podSecurityLevel"],
                     ) {
                         match k {
-                            "names" => {
-                                config.regulated.names = errors
-                                    .strings(v, "names")
-                                    .into_iter()
-                                    .map(|(_, s)| s.to_string())
-                                    .collect()
-                            }
+                            "names" => config.regulated.names = errors.owned_strings(v, "names"),
                             "selector" => match LabelSelector::from_node(v) {
                                 Ok(s) if v.is_map() => config.regulated.selector = Some(s),
                                 Ok(_) => errors.at(v, "selector must be a label selector map"),
@@ -248,13 +242,7 @@ impl Config {
                         }
                     }
                 }
-                "registries" => {
-                    config.registries = errors
-                        .strings(value, "registries")
-                        .into_iter()
-                        .map(|(_, s)| s.to_string())
-                        .collect()
-                }
+                "registries" => config.registries = errors.owned_strings(value, "registries"),
                 "auditLog" => {
                     for (_, v) in errors.entries(value, "auditLog", &["retentionDays"]) {
                         match v.as_i64() {
@@ -269,11 +257,7 @@ impl Config {
                     }
                 }
                 "runtimeAgents" => {
-                    config.runtime_agents = errors
-                        .strings(value, "runtimeAgents")
-                        .into_iter()
-                        .map(|(_, s)| s.to_string())
-                        .collect()
+                    config.runtime_agents = errors.owned_strings(value, "runtimeAgents")
                 }
                 "istioRootNamespace" => {
                     config.istio_root_namespace = errors
@@ -384,23 +368,8 @@ const TOP_KEYS: &[&str] = &[
 fn parse_rules(errors: &mut Errors, value: Node<'_>, config: &mut Config) {
     for (k, v) in errors.entries(value, "rules", &["select", "ignore", "severity"]) {
         match k {
-            "select" | "ignore" => {
-                let mut rules = Vec::new();
-                for (node, key) in errors.strings(v, k) {
-                    match registry::select(&[key.to_string()]) {
-                        Ok(found) => rules.extend(found),
-                        Err(_) => errors.at(
-                            node,
-                            format!("unknown rule, name or area {key:?} (see `palisade rules`)"),
-                        ),
-                    }
-                }
-                if k == "select" {
-                    config.select = rules;
-                } else {
-                    config.ignore = rules;
-                }
-            }
+            "select" => config.select = errors.rules(v, k),
+            "ignore" => config.ignore = errors.rules(v, k),
             _ => {
                 let Some(entries) = v.as_map() else {
                     errors.at(v, "severity must map rule IDs to severities");
@@ -452,17 +421,7 @@ fn parse_waiver(errors: &mut Errors, item: Node<'_>) -> Option<Waiver> {
             }
             // Several rules (IDs, names or areas) for one accepted risk, such as the host
             // access a control-plane static pod needs.
-            "rules" => {
-                for (node, key) in errors.strings(v, k) {
-                    match registry::select(&[key.to_string()]) {
-                        Ok(found) => rules.extend(found),
-                        Err(_) => errors.at(
-                            node,
-                            format!("unknown rule, name or area {key:?} (see `palisade rules`)"),
-                        ),
-                    }
-                }
-            }
+            "rules" => rules.extend(errors.rules(v, k)),
             "objects" => {
                 for (ok, ov) in
                     errors.entries(v, "objects", &["kind", "namespace", "name", "labels"])
@@ -607,6 +566,28 @@ impl Errors {
             self.at(node, format!("{what} must be a string"));
         }
         s
+    }
+
+    fn owned_strings(&mut self, node: Node<'_>, what: &str) -> Vec<String> {
+        self.strings(node, what)
+            .into_iter()
+            .map(|(_, s)| s.to_string())
+            .collect()
+    }
+
+    /// A list of rule IDs, names or areas, resolved against the registry.
+    fn rules(&mut self, node: Node<'_>, what: &str) -> Vec<&'static Rule> {
+        let mut rules = Vec::new();
+        for (item, key) in self.strings(node, what) {
+            match registry::select(&[key.to_string()]) {
+                Ok(found) => rules.extend(found),
+                Err(_) => self.at(
+                    item,
+                    format!("unknown rule, name or area {key:?} (see `palisade rules`)"),
+                ),
+            }
+        }
+        rules
     }
 
     fn strings<'a>(&mut self, node: Node<'a>, what: &str) -> Vec<(Node<'a>, &'a str)> {
