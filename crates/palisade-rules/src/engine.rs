@@ -54,10 +54,23 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
         .copied()
         .filter(|r| matches!(r.check, Check::Object(_)))
         .collect();
-    let applies = |rule: &Rule, object: &Object, is_workload: bool| match rule.meta.scope {
-        Scope::Workloads => is_workload,
-        Scope::Kinds(kinds) => kinds.contains(&object.kind()),
-        Scope::Inventory => false,
+    // Which object rules apply to each kind of the input, worked out once per kind rather
+    // than per object (a hundred thousand objects, dozens of rules, a handful of kinds).
+    let mut by_kind: std::collections::HashMap<&str, Vec<bool>> = Default::default();
+    for o in inventory.objects() {
+        by_kind.entry(o.kind()).or_insert_with(|| {
+            object_rules
+                .iter()
+                .map(|r| matches!(r.meta.scope, Scope::Kinds(kinds) if kinds.contains(&o.kind())))
+                .collect()
+        });
+    }
+    let workload_rules: Vec<bool> = object_rules
+        .iter()
+        .map(|r| matches!(r.meta.scope, Scope::Workloads))
+        .collect();
+    let applies = |i: usize, object: &Object, is_workload: bool| {
+        (is_workload && workload_rules[i]) || by_kind.get(object.kind()).is_some_and(|k| k[i])
     };
     let empty = || (Vec::new(), vec![0usize; object_rules.len()]);
     let object_pass = || {
@@ -70,7 +83,7 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
                 let start = all.len();
                 for (i, rule) in object_rules.iter().enumerate() {
                     if let (true, Check::Object(check)) =
-                        (applies(rule, object, is_workload), rule.check)
+                        (applies(i, object, is_workload), rule.check)
                     {
                         counts[i] += 1;
                         let mut sink = Sink::new(&rule.meta);
