@@ -9,7 +9,6 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
-use serde_json::value::RawValue;
 
 use crate::compliance::{self, ControlStatus, FrameworkView, RuleResult};
 use crate::{Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
@@ -83,15 +82,6 @@ struct ControlOut {
     relation: &'static str,
 }
 
-/// The controls of a finding: a list to pretty-print, or the rule's pre-serialised list
-/// (compact output, where it is spliced in as is).
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Controls<'a> {
-    List(&'a [ControlOut]),
-    Raw(&'a RawValue),
-}
-
 #[derive(Serialize)]
 struct RelatedOut<'a> {
     file: Option<&'a str>,
@@ -114,6 +104,17 @@ struct FindingOut<'a> {
     rule_name: &'static str,
     title: &'static str,
     area: &'static str,
+    #[serde(flatten)]
+    var: FindingVar<'a>,
+    controls: &'a [ControlOut],
+    remediation: &'static str,
+    help_uri: &'a str,
+}
+
+/// The fields that differ from finding to finding. Compact output writes them after the
+/// rule's constant fields, which are rendered once per rule ([`RuleData::constant`]).
+#[derive(Serialize)]
+struct FindingVar<'a> {
     severity: &'static str,
     message: &'a str,
     object: ObjectOut<'a>,
@@ -122,7 +123,6 @@ struct FindingOut<'a> {
     column: Option<u32>,
     path: Shown<&'a FieldPath>,
     related: Vec<RelatedOut<'a>>,
-    controls: Controls<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pss_check: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,8 +136,6 @@ struct FindingOut<'a> {
     waived: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     waiver: Option<WaiverOut<'a>>,
-    remediation: &'static str,
-    help_uri: &'a str,
 }
 
 #[derive(Serialize)]
@@ -328,8 +326,10 @@ fn known(n: u32) -> Option<u32> {
 /// The controls list is also kept serialised: it is the bulk of every finding.
 struct RuleData {
     controls: Vec<ControlOut>,
-    controls_json: Box<RawValue>,
     help_uri: String,
+    /// `"rule_id":...,"controls":[...],"remediation":...,"help_uri":...` without braces:
+    /// what every finding of the rule repeats, serialised once.
+    constant: Vec<u8>,
 }
 
 fn rule_data(rules: &[&Rule]) -> HashMap<&'static str, RuleData> {
@@ -346,28 +346,57 @@ fn rule_data(rules: &[&Rule]) -> HashMap<&'static str, RuleData> {
                     relation: c.relation.as_str(),
                 })
                 .collect();
-            let controls_json = serde_json::to_string(&controls)
-                .ok()
-                .and_then(|s| RawValue::from_string(s).ok())
-                .unwrap_or_else(|| RawValue::from_string("[]".into()).expect("valid JSON"));
+            let help_uri = rule_help_uri(r.meta.id);
+            #[derive(Serialize)]
+            struct Constant<'a> {
+                rule_id: &'static str,
+                rule_name: &'static str,
+                title: &'static str,
+                area: &'static str,
+                controls: &'a [ControlOut],
+                remediation: &'static str,
+                help_uri: &'a str,
+            }
+            let mut constant = serde_json::to_vec(&Constant {
+                rule_id: r.meta.id,
+                rule_name: r.meta.name,
+                title: r.meta.title,
+                area: r.meta.area.as_str(),
+                controls: &controls,
+                remediation: r.meta.remediation,
+                help_uri: &help_uri,
+            })
+            .unwrap_or_else(|_| b"{}".to_vec());
+            // Without the braces, to splice into each finding's object.
+            constant.pop();
+            constant.remove(0);
             (
                 r.meta.id,
                 RuleData {
                     controls,
-                    controls_json,
-                    help_uri: rule_help_uri(r.meta.id),
+                    help_uri,
+                    constant,
                 },
             )
         })
         .collect()
 }
 
-fn finding_out<'a>(f: &'a Finding, data: Option<&'a RuleData>, pretty: bool) -> FindingOut<'a> {
+fn finding_out<'a>(f: &'a Finding, data: Option<&'a RuleData>) -> FindingOut<'a> {
     FindingOut {
         rule_id: f.rule.id,
         rule_name: f.rule.name,
         title: f.rule.title,
         area: f.rule.area.as_str(),
+        var: finding_var(f),
+        controls: data.map_or(&[], |d| &d.controls),
+        remediation: f.rule.remediation,
+        help_uri: data.map_or("", |d| &d.help_uri),
+    }
+}
+
+fn finding_var(f: &Finding) -> FindingVar<'_> {
+    FindingVar {
         severity: f.severity.as_str(),
         message: &f.message,
         object: ObjectOut {
@@ -391,11 +420,6 @@ fn finding_out<'a>(f: &'a Finding, data: Option<&'a RuleData>, pretty: bool) -> 
                 message: &r.message,
             })
             .collect(),
-        controls: match (data, pretty) {
-            (Some(d), true) => Controls::List(&d.controls),
-            (Some(d), false) => Controls::Raw(&d.controls_json),
-            (None, _) => Controls::List(&[]),
-        },
         pss_check: f.pss.map(|p| p.check.as_str()),
         pss_level: f.pss.map(|p| p.level.as_str()),
         pss_policy: f.pss.map(|p| Shown(p.policy)),
@@ -407,8 +431,6 @@ fn finding_out<'a>(f: &'a Finding, data: Option<&'a RuleData>, pretty: bool) -> 
         status: f.status().as_str(),
         waived: f.status() == Status::Waived,
         waiver: f.waiver.as_deref().map(waiver_out),
-        remediation: f.rule.remediation,
-        help_uri: data.map_or("", |d| &d.help_uri),
     }
 }
 
@@ -497,17 +519,25 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
     let data = rule_data(&report.rules);
     let render_chunk = |chunk: &[Finding]| {
         let mut buf = Vec::with_capacity(chunk.len() * 1024);
+        let mut scratch = Vec::with_capacity(1024);
         for (i, f) in chunk.iter().enumerate() {
             if i > 0 {
                 buf.push(b',');
             }
-            let out = finding_out(f, data.get(f.rule.id), pretty);
+            let rule = data.get(f.rule.id);
             if pretty {
                 buf.extend_from_slice(b"\n    ");
-                buf.extend_from_slice(&to_json(&out, true, 4));
+                buf.extend_from_slice(&to_json(&finding_out(f, rule), true, 4));
+            } else if let Some(rule) = rule {
+                // The rule's constant fields, rendered once, then this finding's own.
+                scratch.clear();
+                let _ = serde_json::to_writer(&mut scratch, &finding_var(f));
+                buf.push(b'{');
+                buf.extend_from_slice(&rule.constant);
+                buf.push(b',');
+                buf.extend_from_slice(&scratch[1..]);
             } else {
-                // Straight into the chunk: no per-finding buffer to grow and copy.
-                let _ = serde_json::to_writer(&mut buf, &out);
+                let _ = serde_json::to_writer(&mut buf, &finding_out(f, None));
             }
         }
         buf
