@@ -1,7 +1,7 @@
 //! SA001 (workloads on the default ServiceAccount) and SA006 (one ServiceAccount shared by
 //! unrelated apps).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::HashMap;
 
 use palisade_model::Object;
 use palisade_model::workload::PodTemplate;
@@ -110,7 +110,8 @@ struct Member<'a> {
 fn check_shared_service_account(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let locator = &ctx.settings.locator;
     let mut any_workload = false;
-    let mut by_account: BTreeMap<(&str, &str), Vec<Member<'_>>> = BTreeMap::new();
+    // Hash maps: grouping order does not matter (the engine orders findings).
+    let mut by_account: HashMap<(&str, &str), Vec<Member<'_>>> = HashMap::new();
     for object in ctx.inventory.objects() {
         let Some(template) = locator.pod_template(object) else {
             continue;
@@ -135,21 +136,21 @@ fn check_shared_service_account(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         return;
     }
     for ((ns, name), members) in &by_account {
-        let apps: BTreeSet<&str> = members.iter().map(|m| m.app).collect();
-        if apps.len() < 2 {
+        let first = members[0].app;
+        if members.iter().all(|m| m.app == first) {
             continue;
         }
         // A few other users are named (and located); a namespace-wide SA shared by
         // hundreds of workloads must not make every finding list all the others.
         const SHOWN: usize = 3;
-        let mut per_app: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut per_app: HashMap<&str, usize> = HashMap::new();
         for m in members {
             *per_app.entry(m.app).or_default() += 1;
         }
         // The first few members of each app stand for it: enough to name SHOWN others
         // for any member without rescanning the whole group each time.
         let mut reps: Vec<&Member<'_>> = Vec::new();
-        let mut taken: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut taken: HashMap<&str, usize> = HashMap::new();
         for m in members {
             let n = taken.entry(m.app).or_default();
             if *n < SHOWN {
