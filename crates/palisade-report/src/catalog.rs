@@ -45,12 +45,17 @@ pub fn rule_markdown(rule: &Rule) -> String {
     let _ = writeln!(out, "| Applies to | {} |\n", applies_to(rule));
     let _ = writeln!(out, "## Why it matters\n\n{}\n", m.rationale);
     let _ = writeln!(out, "## How to fix\n\n{}\n", m.remediation);
-    let _ = writeln!(
-        out,
-        "## Example\n\nReported:\n\n```yaml\n{}```\n",
-        m.example_fail
-    );
-    let _ = writeln!(out, "Not reported:\n\n```yaml\n{}```\n", m.example_pass);
+    let (fail, config) = example_and_config(m.example_fail);
+    let (pass, _) = example_and_config(m.example_pass);
+    let _ = writeln!(out, "## Example\n");
+    if let Some(config) = &config {
+        let _ = writeln!(
+            out,
+            "With this in `.palisade.yaml`:\n\n```yaml\n{config}```\n"
+        );
+    }
+    let _ = writeln!(out, "Reported:\n\n```yaml\n{fail}```\n");
+    let _ = writeln!(out, "Not reported:\n\n```yaml\n{pass}```\n");
     let _ = writeln!(out, "## Controls\n");
     let controls = m.controls();
     if controls.is_empty() {
@@ -130,8 +135,13 @@ pub fn rule_text(rule: &Rule) -> String {
     }
     let _ = writeln!(out, "Why it matters\n  {}\n", m.rationale);
     let _ = writeln!(out, "How to fix\n  {}\n", m.remediation);
-    let _ = writeln!(out, "Reported:\n{}", indent(m.example_fail));
-    let _ = writeln!(out, "Not reported:\n{}", indent(m.example_pass));
+    let (fail, config) = example_and_config(m.example_fail);
+    let (pass, _) = example_and_config(m.example_pass);
+    if let Some(config) = &config {
+        let _ = writeln!(out, "With this in .palisade.yaml:\n{}", indent(config));
+    }
+    let _ = writeln!(out, "Reported:\n{}", indent(&fail));
+    let _ = writeln!(out, "Not reported:\n{}", indent(&pass));
     let controls = m.controls();
     let _ = writeln!(out, "Controls");
     if controls.is_empty() {
@@ -178,4 +188,53 @@ pub fn rule_json(rule: &Rule) -> Value {
         v["no_controls_reason"] = json!(reason);
     }
     v
+}
+
+/// Splits an example into the manifest and, when it carries `# settings:` lines (the
+/// test-suite's shorthand), the `.palisade.yaml` those settings stand for.
+pub fn example_and_config(example: &str) -> (String, Option<String>) {
+    let mut manifest = String::new();
+    let mut config = String::new();
+    for line in example.lines() {
+        let Some(settings) = line.trim().strip_prefix("# settings:") else {
+            manifest.push_str(line);
+            manifest.push('\n');
+            continue;
+        };
+        for pair in settings.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let list = || {
+                let items: Vec<&str> = value.split(',').map(str::trim).collect();
+                format!("[{}]", items.join(", "))
+            };
+            let yaml = match key.trim() {
+                "regulated" => format!("regulatedNamespaces:\n  names: {}\n", list()),
+                "regulated-pss-level" => {
+                    format!("regulatedNamespaces:\n  podSecurityLevel: {value}\n")
+                }
+                "registries" => format!("registries: {}\n", list()),
+                "log-retention-days" => format!("auditLog:\n  retentionDays: {value}\n"),
+                "runtime-agents" => format!("runtimeAgents: {}\n", list()),
+                "istio-root-namespace" => format!("istioRootNamespace: {value}\n"),
+                "complete" => format!("completeInventory: {value}\n"),
+                "workload-kind" => {
+                    let (kind, template) = value.split_once('=').unwrap_or((value, ""));
+                    let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));
+                    // The example's own apiVersion for that group (only the group matters).
+                    let api_version = example
+                        .lines()
+                        .filter_map(|l| l.trim().strip_prefix("apiVersion:"))
+                        .map(str::trim)
+                        .find(|v| v.starts_with(&format!("{group}/")))
+                        .map_or_else(|| format!("{group}/v1"), str::to_string);
+                    format!(
+                        "workloadKinds:\n  - {{apiVersion: {api_version}, kind: {kind}, podTemplate: {template}}}\n"
+                    )
+                }
+                other => format!("# {other}: {value}\n"),
+            };
+            config.push_str(&yaml);
+        }
+    }
+    (manifest, (!config.is_empty()).then_some(config))
 }

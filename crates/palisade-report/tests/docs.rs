@@ -26,3 +26,36 @@ fn docs_rules_are_current() {
         "docs/rules is stale: {stale:?}; run `cargo run -p xtask -- docs`"
     );
 }
+
+/// The `.palisade.yaml` shown with an example is a valid configuration, and applying it
+/// gives the settings the example was checked with.
+#[test]
+fn configuration_shown_with_examples_is_valid() {
+    let mut shown = 0;
+    for rule in palisade_rules::registry::all() {
+        for example in [rule.meta.example_fail, rule.meta.example_pass] {
+            let (_, Some(config)) = palisade_report::catalog::example_and_config(example) else {
+                continue;
+            };
+            shown += 1;
+            let parsed = palisade_config::Config::parse(&".palisade.yaml".into(), &config)
+                .unwrap_or_else(|e| panic!("{}: {config}\n{e:?}", rule.meta.id));
+            let expected = palisade_rules::Settings::default()
+                .with_directives(example)
+                .unwrap();
+            let got = parsed.settings();
+            assert_eq!(got.registries, expected.registries, "{}", rule.meta.id);
+            assert_eq!(
+                got.regulated.names, expected.regulated.names,
+                "{}",
+                rule.meta.id
+            );
+            assert_eq!(
+                got.runtime_agents, expected.runtime_agents,
+                "{}",
+                rule.meta.id
+            );
+        }
+    }
+    assert!(shown > 0);
+}
