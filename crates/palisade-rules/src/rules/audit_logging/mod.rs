@@ -49,22 +49,19 @@ const fn rule(
     check: fn(&InventoryCtx<'_>, &mut Sink),
 ) -> Rule {
     Rule {
-        meta: RuleMeta {
+        meta: RuleMeta::plain(
             id,
             name,
             title,
-            area: Area::AuditLogging,
+            Area::AuditLogging,
             severity,
-            scope: Scope::Inventory,
+            Scope::Inventory,
             rationale,
             remediation,
-            example_fail,
-            example_pass,
+            [example_fail, example_pass],
             evidence,
-            no_controls_reason: None,
-            references: &[AUDIT_DOC, AUDIT_REF, CIS],
-            pss: None,
-        },
+            &[AUDIT_DOC, AUDIT_REF, CIS],
+        ),
         check: Check::Inventory(check),
     }
 }

@@ -56,22 +56,19 @@ const fn rule(
     check: fn(&InventoryCtx<'_>, &mut Sink),
 ) -> Rule {
     Rule {
-        meta: RuleMeta {
+        meta: RuleMeta::plain(
             id,
             name,
             title,
-            area: Area::ControlPlane,
+            Area::ControlPlane,
             severity,
-            scope: Scope::Inventory,
+            Scope::Inventory,
             rationale,
             remediation,
-            example_fail,
-            example_pass,
+            [example_fail, example_pass],
             evidence,
-            no_controls_reason: None,
             references,
-            pss: None,
-        },
+        ),
         check: Check::Inventory(check),
     }
 }

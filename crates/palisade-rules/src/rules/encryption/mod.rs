@@ -58,22 +58,19 @@ const fn rule(
     check: fn(&ObjectCtx<'_>, &mut Sink),
 ) -> Rule {
     Rule {
-        meta: RuleMeta {
+        meta: RuleMeta::plain(
             id,
             name,
             title,
-            area: Area::Encryption,
+            Area::Encryption,
             severity,
             scope,
             rationale,
             remediation,
-            example_fail,
-            example_pass,
+            [example_fail, example_pass],
             evidence,
-            no_controls_reason: None,
             references,
-            pss: None,
-        },
+        ),
         check: Check::Object(check),
     }
 }
