@@ -6,7 +6,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[command(
     name = "palisade",
     version,
-    about = "Kubernetes security and compliance checks: exact Pod Security Standards, with the controls each finding evidences.",
+    about = "Kubernetes security and compliance checks: the defense-in-depth checklist of regulated workloads, with the controls each finding evidences.",
     propagate_version = true
 )]
 pub struct Cli {
