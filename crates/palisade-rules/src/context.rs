@@ -293,6 +293,25 @@ impl<'a> InventoryCtx<'a> {
         self.settings.regulated.contains(name, self.inventory)
     }
 
+    /// Reports that something every cluster should run (a runtime agent, a policy engine)
+    /// is missing, when the input allows that conclusion: it holds workloads (it looks like
+    /// a cluster's manifests) and is the whole configuration. Otherwise records why the
+    /// rule is not evaluated.
+    pub fn report_missing_from_cluster(&self, sink: &mut Sink, message: &str) {
+        let has_workloads = self
+            .inventory
+            .objects()
+            .iter()
+            .any(|o| self.settings.locator.is_workload(o));
+        if !has_workloads {
+            sink.not_evaluated(
+                "the input has no workloads, so it does not look like a cluster's manifests",
+            );
+        } else if self.absence_provable(sink) {
+            sink.report_absent(ObjectRef::cluster(), message);
+        }
+    }
+
     /// For rules that conclude something is absent: true when the input is the whole
     /// configuration; otherwise records the rule as not evaluated and returns false.
     pub fn absence_provable(&self, sink: &mut Sink) -> bool {

@@ -9,7 +9,7 @@
 //! Pods created by a controller, the pod template's labels). An absent selector selects
 //! everything.
 
-use palisade_model::{FieldPath, LabelSelector, Node, Object, ObjectRef};
+use palisade_model::{FieldPath, LabelSelector, Node, Object};
 
 use super::engines::namespace_labels;
 use crate::context::{InventoryCtx, ObjectCtx, Sink};
@@ -369,21 +369,8 @@ fn check_engine_present(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     if webhook {
         return;
     }
-    let has_workloads = inventory
-        .objects()
-        .iter()
-        .any(|o| ctx.settings.locator.is_workload(o));
-    if !has_workloads {
-        sink.not_evaluated(
-            "the input has no workloads, so it does not look like a cluster's manifests",
-        );
-        return;
-    }
-    if !ctx.absence_provable(sink) {
-        return;
-    }
-    sink.report_absent(
-        ObjectRef::cluster(),
+    ctx.report_missing_from_cluster(
+        sink,
         "no Gatekeeper or Kyverno Deployment or webhook configuration is in the input: nothing enforces admission policy beyond Pod Security Admission",
     );
 }

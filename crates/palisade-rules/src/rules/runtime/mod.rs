@@ -7,7 +7,7 @@
 //! RT002 that its tolerations let it onto tainted nodes, RT003 that its alerts are
 //! forwarded.
 
-use palisade_model::{FieldPath, Node, Object, ObjectRef};
+use palisade_model::{FieldPath, Node, Object};
 
 use crate::context::{InventoryCtx, ObjectCtx, Settings, Sink, glob_match};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
@@ -172,27 +172,11 @@ fn confinement(spec: Node<'_>, spec_path: &FieldPath) -> Option<(FieldPath, Stri
     None
 }
 
-fn has_workloads(ctx: &InventoryCtx<'_>) -> bool {
-    ctx.inventory
-        .objects()
-        .iter()
-        .any(|o| ctx.settings.locator.is_workload(o))
-}
-
 fn check_present(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let agents = agents(ctx);
     if agents.is_empty() {
-        if !has_workloads(ctx) {
-            sink.not_evaluated(
-                "the input has no workloads, so it does not look like a cluster's manifests",
-            );
-            return;
-        }
-        if !ctx.absence_provable(sink) {
-            return;
-        }
-        sink.report_absent(
-            ObjectRef::cluster(),
+        ctx.report_missing_from_cluster(
+            sink,
             "no runtime threat detection DaemonSet (Falco, or a name in the runtime_agents setting) is in the input",
         );
         return;
