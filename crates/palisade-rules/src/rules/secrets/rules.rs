@@ -200,6 +200,59 @@ fn env_entries<'a>(template: &PodTemplate<'a>) -> Vec<(Container<'a>, Node<'a>, 
     out
 }
 
+/// A Secret read into environment variables: one `env[].valueFrom.secretKeyRef` (with its
+/// variable) or a whole `envFrom[].secretRef`.
+struct EnvSecret<'a> {
+    container: Container<'a>,
+    secret: &'a str,
+    /// The variable, for `secretKeyRef`; `None` for `envFrom`.
+    var: Option<&'a str>,
+    /// Path of the `secretKeyRef` or `secretRef` node.
+    path: FieldPath,
+}
+
+/// Every Secret the template's containers read into environment variables.
+fn env_secrets<'a>(template: &PodTemplate<'a>) -> Vec<EnvSecret<'a>> {
+    let mut out: Vec<EnvSecret<'a>> = env_entries(template)
+        .into_iter()
+        .filter_map(|(container, e, path)| {
+            let secret = e
+                .get_in(&["valueFrom", "secretKeyRef"])
+                .and_then(|r| r.str_at("name"))?;
+            Some(EnvSecret {
+                container,
+                secret,
+                var: Some(e.str_at("name").unwrap_or_default()),
+                path: path.key("valueFrom").key("secretKeyRef"),
+            })
+        })
+        .collect();
+    let spec = template.spec_path();
+    for container in template.containers() {
+        for (k, from) in container
+            .node
+            .get("envFrom")
+            .into_iter()
+            .flat_map(|l| l.items())
+            .enumerate()
+        {
+            if let Some(secret) = from.get("secretRef").and_then(|r| r.str_at("name")) {
+                out.push(EnvSecret {
+                    container,
+                    secret,
+                    var: None,
+                    path: spec
+                        .join(&container.path())
+                        .key("envFrom")
+                        .index(k)
+                        .key("secretRef"),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn check_env_values(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(template) = ctx.pod_template() else {
         return;
@@ -261,44 +314,17 @@ fn check_env_refs(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(template) = ctx.pod_template() else {
         return;
     };
-    for (c, e, path) in env_entries(&template) {
-        let Some(secret) = e
-            .get_in(&["valueFrom", "secretKeyRef"])
-            .and_then(|r| r.str_at("name"))
-        else {
-            continue;
-        };
-        let var = e.str_at("name").unwrap_or_default();
-        sink.report(
-            ctx.object,
-            path.key("valueFrom").key("secretKeyRef"),
-            format!(
-                "{} reads Secret {secret:?} into environment variable {var:?}; mount it as a file instead",
-                container_label(&c)
+    for r in env_secrets(&template) {
+        let (who, secret) = (container_label(&r.container), r.secret);
+        let message = match r.var {
+            Some(var) => format!(
+                "{who} reads Secret {secret:?} into environment variable {var:?}; mount it as a file instead"
             ),
-        );
-    }
-    let spec = template.spec_path();
-    for c in template.containers() {
-        for (k, from) in c
-            .node
-            .get("envFrom")
-            .into_iter()
-            .flat_map(|l| l.items())
-            .enumerate()
-        {
-            let Some(secret) = from.get("secretRef").and_then(|r| r.str_at("name")) else {
-                continue;
-            };
-            sink.report(
-                ctx.object,
-                spec.join(&c.path()).key("envFrom").index(k).key("secretRef"),
-                format!(
-                    "{} imports every key of Secret {secret:?} as environment variables; mount it as a file instead",
-                    container_label(&c)
-                ),
-            );
-        }
+            None => format!(
+                "{who} imports every key of Secret {secret:?} as environment variables; mount it as a file instead"
+            ),
+        };
+        sink.report(ctx.object, r.path, message);
     }
 }
 
@@ -342,52 +368,8 @@ fn secret_references(template: &PodTemplate<'_>) -> Vec<(String, FieldPath, &'st
             }
         }
     }
-    for c in template.containers() {
-        let cpath = spec.join(&c.path());
-        for (j, e) in c
-            .node
-            .get("env")
-            .into_iter()
-            .flat_map(|l| l.items())
-            .enumerate()
-        {
-            if let Some(name) = e
-                .get_in(&["valueFrom", "secretKeyRef"])
-                .and_then(|r| r.str_at("name"))
-            {
-                out.push((
-                    name.to_string(),
-                    cpath
-                        .clone()
-                        .key("env")
-                        .index(j)
-                        .key("valueFrom")
-                        .key("secretKeyRef")
-                        .key("name"),
-                    "reads",
-                ));
-            }
-        }
-        for (k, from) in c
-            .node
-            .get("envFrom")
-            .into_iter()
-            .flat_map(|l| l.items())
-            .enumerate()
-        {
-            if let Some(name) = from.get("secretRef").and_then(|r| r.str_at("name")) {
-                out.push((
-                    name.to_string(),
-                    cpath
-                        .clone()
-                        .key("envFrom")
-                        .index(k)
-                        .key("secretRef")
-                        .key("name"),
-                    "reads",
-                ));
-            }
-        }
+    for r in env_secrets(template) {
+        out.push((r.secret.to_string(), r.path.key("name"), "reads"));
     }
     for (i, p) in template
         .spec
