@@ -40,6 +40,11 @@ impl Inventory {
         self.objects.is_empty()
     }
 
+    /// The kinds of the input, in no particular order.
+    pub fn kinds(&self) -> impl Iterator<Item = &str> {
+        self.by_kind.keys().map(String::as_str)
+    }
+
     /// Positions (in [`Inventory::objects`]) of the objects of `kind`, in input order.
     pub fn positions_of_kind(&self, kind: &str) -> &[usize] {
         self.by_kind

@@ -56,15 +56,16 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
         .collect();
     // Which object rules apply to each kind of the input, worked out once per kind rather
     // than per object (a hundred thousand objects, dozens of rules, a handful of kinds).
-    let mut by_kind: std::collections::HashMap<&str, Vec<bool>> = Default::default();
-    for o in inventory.objects() {
-        by_kind.entry(o.kind()).or_insert_with(|| {
-            object_rules
+    let by_kind: std::collections::HashMap<&str, Vec<bool>> = inventory
+        .kinds()
+        .map(|kind| {
+            let applicable = object_rules
                 .iter()
-                .map(|r| matches!(r.meta.scope, Scope::Kinds(kinds) if kinds.contains(&o.kind())))
-                .collect()
-        });
-    }
+                .map(|r| matches!(r.meta.scope, Scope::Kinds(kinds) if kinds.contains(&kind)))
+                .collect();
+            (kind, applicable)
+        })
+        .collect();
     let workload_rules: Vec<bool> = object_rules
         .iter()
         .map(|r| matches!(r.meta.scope, Scope::Workloads))
@@ -160,15 +161,22 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
             RuleRun { rule, coverage }
         })
         .collect();
-    let mut unknown: std::collections::BTreeMap<(&str, &str), usize> = Default::default();
-    for o in inventory.objects() {
-        if !crate::understood::understood(o, settings) {
-            *unknown.entry((&o.id.api_version, &o.id.kind)).or_default() += 1;
+    // Whether rules understand an object depends on its apiVersion and kind only: decided
+    // once per pair, counted per object.
+    let mut pairs: std::collections::BTreeMap<(&str, &str), (bool, usize)> = Default::default();
+    for kind in inventory.kinds() {
+        for &i in inventory.positions_of_kind(kind) {
+            let o = &inventory.objects()[i];
+            pairs
+                .entry((&o.id.api_version, kind))
+                .or_insert_with(|| (crate::understood::understood(o, settings), 0))
+                .1 += 1;
         }
     }
-    let unknown_kinds = unknown
+    let unknown_kinds = pairs
         .into_iter()
-        .map(|((api_version, kind), objects)| UnknownKind {
+        .filter(|(_, (understood, _))| !understood)
+        .map(|((api_version, kind), (_, objects))| UnknownKind {
             api_version: api_version.to_string(),
             kind: kind.to_string(),
             objects,
