@@ -180,15 +180,13 @@ pub fn rule_results(report: &Report) -> BTreeMap<&'static str, RuleResult> {
     results
 }
 
-/// The per-control view of `report` for `framework`.
-pub fn view(report: &Report, framework: Framework) -> FrameworkView {
+/// The per-control view of `report` for each framework it asks for. The rules' results
+/// are worked out once, from all findings, for every framework.
+pub fn views(report: &Report) -> Vec<FrameworkView> {
+    if report.frameworks.is_empty() {
+        return Vec::new();
+    }
     let results = rule_results(report);
-    view_with(&results, framework)
-}
-
-fn view_with(results: &BTreeMap<&'static str, RuleResult>, framework: Framework) -> FrameworkView {
-    let cat = catalogue();
-    let info = cat.framework(framework);
     // Evidence group → rules that name it.
     let mut rules_of_group: BTreeMap<&str, Vec<&'static Rule>> = BTreeMap::new();
     for rule in registry::all() {
@@ -196,6 +194,20 @@ fn view_with(results: &BTreeMap<&'static str, RuleResult>, framework: Framework)
             rules_of_group.entry(*g).or_default().push(rule);
         }
     }
+    report
+        .frameworks
+        .iter()
+        .map(|f| view_with(&results, &rules_of_group, *f))
+        .collect()
+}
+
+fn view_with(
+    results: &BTreeMap<&'static str, RuleResult>,
+    rules_of_group: &BTreeMap<&str, Vec<&'static Rule>>,
+    framework: Framework,
+) -> FrameworkView {
+    let cat = catalogue();
+    let info = cat.framework(framework);
     let controls = info
         .map(|i| i.controls.as_slice())
         .unwrap_or_default()

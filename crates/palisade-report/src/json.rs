@@ -616,11 +616,7 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
             message: &n.message,
         })
         .collect();
-    let views: Vec<FrameworkView> = report
-        .frameworks
-        .iter()
-        .map(|f| compliance::view(report, *f))
-        .collect();
+    let views: Vec<FrameworkView> = compliance::views(report);
     let frameworks: Vec<FrameworkOut<'_>> = views.iter().map(framework_out).collect();
     let unknown: Vec<UnknownKindOut<'_>> = report
         .unknown_kinds

@@ -228,8 +228,8 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         )?;
         writeln!(out)?;
     }
-    for framework in &report.frameworks {
-        compliance_table(&p, &compliance::view(report, *framework), out)?;
+    for view in compliance::views(report) {
+        compliance_table(&p, &view, out)?;
     }
     let summary = report.summary();
     let counts: BTreeMap<Severity, usize> = summary.by_severity.clone();
