@@ -45,6 +45,16 @@ impl<'a> PodTemplate<'a> {
             .flatten()
     }
 
+    /// The pod template's string-valued labels (as [`Object::labels`] for an object).
+    pub fn labels(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.metadata
+            .and_then(|m| m.get("labels"))
+            .and_then(|l| l.as_map())
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, v)| Some((k, v.as_str()?)))
+    }
+
     /// Every container in the order Pod Security Admission visits them: init containers,
     /// then containers, then ephemeral containers.
     pub fn containers(&self) -> impl Iterator<Item = Container<'a>> + 'a {

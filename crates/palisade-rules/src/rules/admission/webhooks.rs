@@ -293,14 +293,7 @@ fn unselected_workloads(
         let Some(template) = ctx.settings.locator.pod_template(o) else {
             continue;
         };
-        let labels: Vec<(&str, &str)> = template
-            .metadata
-            .and_then(|m| m.get("labels"))
-            .and_then(|l| l.as_map())
-            .into_iter()
-            .flatten()
-            .filter_map(|(k, v)| Some((k, v.as_str()?)))
-            .collect();
+        let labels: Vec<(&str, &str)> = template.labels().collect();
         if !selector.matches(&labels) {
             out.push(format!("{}", o.id));
         }

@@ -444,14 +444,7 @@ pub fn pods<'a>(
         .filter(|o| !(o.kind() == "PodTemplate" && o.id.group().is_empty()))
         .filter_map(|o| {
             let template = locator.pod_template(o)?;
-            let labels = template
-                .metadata
-                .and_then(|m| m.get("labels"))
-                .and_then(|l| l.as_map())
-                .into_iter()
-                .flatten()
-                .filter_map(|(k, v)| Some((k, v.as_str()?)))
-                .collect();
+            let labels = template.labels().collect();
             Some(PodRef {
                 object: o,
                 namespace: o.id.effective_namespace()?,
