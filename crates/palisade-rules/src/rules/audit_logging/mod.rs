@@ -229,6 +229,17 @@ impl<'a> PolicyRule<'a> {
     fn is_non_resource_only(&self) -> bool {
         !self.is_resource_only() && !self.non_resource_urls.is_empty()
     }
+
+    /// API groups the rule matches as a whole: every resource of the group, any name.
+    fn whole_groups(&self) -> Vec<&'a str> {
+        self.resources
+            .iter()
+            .filter(|gr| {
+                gr.names.is_empty() && (gr.resources.is_empty() || gr.resources.contains(&"*"))
+            })
+            .map(|gr| gr.group)
+            .collect()
+    }
 }
 
 /// How much of a set of requests a rule matches.
@@ -536,14 +547,7 @@ fn blanket_scope(rule: &PolicyRule<'_>) -> Option<String> {
     if !rule.user_groups.is_empty() && !rule.user_groups.contains(&"system:authenticated") {
         return None;
     }
-    let whole: Vec<&str> = rule
-        .resources
-        .iter()
-        .filter(|gr| {
-            gr.names.is_empty() && (gr.resources.is_empty() || gr.resources.contains(&"*"))
-        })
-        .map(|gr| gr.group)
-        .collect();
+    let whole = rule.whole_groups();
     let what = if rule.resources.is_empty() {
         "every request".to_string()
     } else if whole.is_empty() {
@@ -604,14 +608,7 @@ fn overlaps(blanket: &PolicyRule<'_>, later: &PolicyRule<'_>) -> bool {
     if later.resources.is_empty() {
         return true;
     }
-    let whole_groups: Vec<&str> = blanket
-        .resources
-        .iter()
-        .filter(|gr| {
-            gr.names.is_empty() && (gr.resources.is_empty() || gr.resources.contains(&"*"))
-        })
-        .map(|gr| gr.group)
-        .collect();
+    let whole_groups = blanket.whole_groups();
     later
         .resources
         .iter()
