@@ -252,6 +252,8 @@ pub(crate) struct Views<'a> {
     pub(crate) network_pods: OnceLock<Vec<crate::rules::network::policy::PodRef<'a>>>,
     pub(crate) network_policies: OnceLock<Vec<crate::rules::network::policy::NetworkPolicy<'a>>>,
     pub(crate) mesh_pods: OnceLock<Vec<crate::rules::mesh::MeshPod<'a>>>,
+    pub(crate) istio_in_use: OnceLock<bool>,
+    pub(crate) linkerd_in_use: OnceLock<bool>,
 }
 
 impl<'a> InventoryCtx<'a> {

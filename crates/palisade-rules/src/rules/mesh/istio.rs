@@ -232,6 +232,22 @@ fn is_istio_group(object: &Object) -> bool {
     object.id.group().ends_with(".istio.io")
 }
 
+/// The mesh's pods when Istio is in use (decided once per evaluation); otherwise records
+/// the rule as not evaluated.
+fn istio_pods<'a>(ctx: &InventoryCtx<'a>, sink: &mut Sink) -> Option<&'a [MeshPod<'a>]> {
+    let pods = mesh_pods(ctx);
+    if *ctx
+        .views
+        .istio_in_use
+        .get_or_init(|| istio_in_use(ctx, pods))
+    {
+        Some(pods)
+    } else {
+        sink.not_evaluated(NO_ISTIO);
+        None
+    }
+}
+
 pub(crate) fn istio_in_use(ctx: &InventoryCtx<'_>, pods: &[MeshPod<'_>]) -> bool {
     ctx.inventory.objects().iter().any(is_istio_group)
         || ctx.inventory.of_kind("Namespace").any(namespace_enrolled)
@@ -366,9 +382,7 @@ pub(crate) fn namespace_mode<'p, 'a>(
 }
 
 fn check_mesh_wide(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, pods) {
-        sink.not_evaluated(NO_ISTIO);
+    if istio_pods(ctx, sink).is_none() {
         return;
     }
     let root = ctx.settings.istio_root_namespace.as_str();
@@ -409,11 +423,9 @@ fn check_mesh_wide(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 }
 
 fn check_namespace_mode(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, pods) {
-        sink.not_evaluated(NO_ISTIO);
+    let Some(pods) = istio_pods(ctx, sink) else {
         return;
-    }
+    };
     let root = ctx.settings.istio_root_namespace.as_str();
     let pas = peer_auths(ctx);
     for ns in regulated_namespaces(ctx, pods) {
@@ -522,11 +534,9 @@ fn denies_by_default(object: &Object) -> bool {
 }
 
 fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, pods) {
-        sink.not_evaluated(NO_ISTIO);
+    let Some(pods) = istio_pods(ctx, sink) else {
         return;
-    }
+    };
     if !ctx.absence_provable(sink) {
         return;
     }
@@ -558,11 +568,9 @@ fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 }
 
 fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, pods) {
-        sink.not_evaluated(NO_ISTIO);
+    let Some(pods) = istio_pods(ctx, sink) else {
         return;
-    }
+    };
     let regulated = regulated_namespaces(ctx, pods);
     for ns in regulated.iter().filter_map(|n| ctx.inventory.namespace(n)) {
         let name = &ns.id.name;
@@ -609,11 +617,9 @@ fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 }
 
 fn check_not_enrolled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let pods = mesh_pods(ctx);
-    if !istio_in_use(ctx, pods) {
-        sink.not_evaluated(NO_ISTIO);
+    let Some(pods) = istio_pods(ctx, sink) else {
         return;
-    }
+    };
     for ns_name in regulated_namespaces(ctx, pods) {
         // Only the Namespace object shows the labels; without it nothing can be said.
         let Some(ns) = ctx.inventory.namespace(ns_name) else {

@@ -96,6 +96,22 @@ fn pod_annotations<'a>(pod: &MeshPod<'a>) -> impl Iterator<Item = (&'a str, Opti
         .map(|(k, v)| (k, v.as_str()))
 }
 
+/// The mesh's pods when Linkerd is in use (decided once per evaluation); otherwise
+/// records the rule as not evaluated.
+fn linkerd_pods<'a>(ctx: &InventoryCtx<'a>, sink: &mut Sink) -> Option<&'a [MeshPod<'a>]> {
+    let pods = mesh_pods(ctx);
+    if *ctx
+        .views
+        .linkerd_in_use
+        .get_or_init(|| linkerd_in_use(ctx, pods))
+    {
+        Some(pods)
+    } else {
+        sink.not_evaluated(NO_LINKERD);
+        None
+    }
+}
+
 pub(crate) fn linkerd_in_use(ctx: &InventoryCtx<'_>, pods: &[MeshPod<'_>]) -> bool {
     let group = |o: &Object| {
         let g = o.id.group();
@@ -112,11 +128,9 @@ pub(crate) fn linkerd_in_use(ctx: &InventoryCtx<'_>, pods: &[MeshPod<'_>]) -> bo
 }
 
 fn check_injection_disabled(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let pods = mesh_pods(ctx);
-    if !linkerd_in_use(ctx, pods) {
-        sink.not_evaluated(NO_LINKERD);
+    let Some(pods) = linkerd_pods(ctx, sink) else {
         return;
-    }
+    };
     let regulated = regulated_namespaces(ctx, pods);
     for ns in regulated.iter().filter_map(|n| ctx.inventory.namespace(n)) {
         if namespace_annotation(ns, INJECT) == Some("disabled") {
@@ -162,11 +176,9 @@ fn advice(regulated: bool) -> &'static str {
 }
 
 fn check_inbound_policy(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let pods = mesh_pods(ctx);
-    if !linkerd_in_use(ctx, pods) {
-        sink.not_evaluated(NO_LINKERD);
+    let Some(pods) = linkerd_pods(ctx, sink) else {
         return;
-    }
+    };
     for ns in ctx
         .inventory
         .of_kind("Namespace")
