@@ -148,7 +148,18 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let started = std::time::Instant::now();
     let lap = |stage: &str| {
         if timings {
-            eprintln!("timing {stage}: {:.3} s", started.elapsed().as_secs_f64());
+            // With the peak resident memory so far, where the kernel reports it.
+            let peak = std::fs::read_to_string("/proc/self/status")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_string()))
+                })
+                .unwrap_or_default();
+            eprintln!(
+                "timing {stage}: {:.3} s (peak RSS {peak})",
+                started.elapsed().as_secs_f64()
+            );
         }
     };
     let loaded = load_inputs(&args.paths, &args.limits.limits(), &mut io::stdin().lock());

@@ -56,14 +56,20 @@ pub struct LoadOutcome {
 /// Loads every input. `-` reads standard input (through `stdin`, so callers and tests can
 /// supply it).
 pub fn load_inputs(inputs: &[String], limits: &Limits, stdin: &mut dyn Read) -> LoadOutcome {
-    let (files, mut errors) = discover(inputs);
-    let read: Vec<Result<Source, LoadError>> = {
-        // Standard input is read once, on this thread; files in parallel.
-        let mut stdin_source = None;
-        if files.iter().any(|f| matches!(f, InputFile::Stdin)) {
-            stdin_source = Some(read_stdin(stdin, limits));
-        }
-        files
+    let (files, discover_errors) = discover(inputs);
+    // Standard input is read once, on this thread; files in parallel.
+    let stdin_source = files
+        .iter()
+        .any(|f| matches!(f, InputFile::Stdin))
+        .then(|| read_stdin(stdin, limits));
+    let mut outcome = LoadOutcome::default();
+    let mut read_errors = Vec::new();
+    let mut load_errors = Vec::new();
+    // Files are read and parsed a batch at a time, so only one batch's text is held next
+    // to the documents built so far (a 126 MB tree would otherwise sit in memory whole
+    // until the last document is parsed).
+    for batch in batches(&files) {
+        let read: Vec<Result<Source, LoadError>> = batch
             .par_iter()
             .map(|f| match f {
                 InputFile::Stdin => stdin_source
@@ -71,21 +77,53 @@ pub fn load_inputs(inputs: &[String], limits: &Limits, stdin: &mut dyn Read) -> 
                     .unwrap_or_else(|| read_stdin(&mut std::io::empty(), limits)),
                 InputFile::Path(p) => read_file(p, limits),
             })
-            .collect()
-    };
-    let mut sources = Vec::with_capacity(read.len());
-    for r in read {
-        match r {
-            Ok(s) => sources.push(s),
-            Err(e) => errors.push(e),
+            .collect();
+        let mut sources = Vec::with_capacity(read.len());
+        for r in read {
+            match r {
+                Ok(s) => sources.push(s),
+                Err(e) => read_errors.push(e),
+            }
         }
+        let files_read = sources.len();
+        let mut part = load_sources(sources, limits);
+        outcome.stats.files += files_read;
+        outcome.stats.documents += part.stats.documents;
+        outcome.stats.objects += part.stats.objects;
+        outcome.stats.skipped += part.stats.skipped;
+        outcome.objects.append(&mut part.objects);
+        outcome.warnings.append(&mut part.warnings);
+        load_errors.append(&mut part.errors);
     }
-    let files_read = sources.len();
-    let mut outcome = load_sources(sources, limits);
-    outcome.stats.files = files_read;
-    errors.append(&mut outcome.errors);
-    outcome.errors = errors;
+    outcome.errors = discover_errors;
+    outcome.errors.append(&mut read_errors);
+    outcome.errors.append(&mut load_errors);
     outcome
+}
+
+/// Consecutive runs of files of about `BATCH_BYTES` together (by their size on disk).
+fn batches(files: &[InputFile]) -> Vec<&[InputFile]> {
+    const BATCH_BYTES: u64 = 16 << 20;
+    let sizes: Vec<u64> = files
+        .par_iter()
+        .map(|f| match f {
+            InputFile::Path(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+            InputFile::Stdin => 0,
+        })
+        .collect();
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, size) in sizes.into_iter().enumerate() {
+        if i > start && bytes + size > BATCH_BYTES {
+            out.push(&files[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < files.len() {
+        out.push(&files[start..]);
+    }
+    out
 }
 
 /// Loads one in-memory text (tests, the fuzzer, the webhook's raw input).

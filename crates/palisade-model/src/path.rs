@@ -54,6 +54,11 @@ impl FieldPath {
             })
     }
 
+    /// Gives back the room reserved for growth (for paths kept for long).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
+    }
+
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
@@ -74,21 +79,24 @@ impl FieldPath {
     pub fn owned_key(mut self, key: impl AsRef<str>) -> Self {
         self.room(key.as_ref().len() + 2);
         self.0.push('K');
-        // A separator inside a key would break the encoding; no Kubernetes key has one.
-        self.0.extend(
-            key.as_ref()
-                .chars()
-                .map(|c| if c == SEP { '\u{fffd}' } else { c }),
-        );
+        let key = key.as_ref();
+        if key.contains(SEP) {
+            // A separator inside a key would break the encoding; no Kubernetes key has one.
+            self.0
+                .extend(key.chars().map(|c| if c == SEP { '\u{fffd}' } else { c }));
+        } else {
+            self.0.push_str(key);
+        }
         self.0.push(SEP);
         self
     }
 
     #[must_use]
     pub fn index(mut self, index: usize) -> Self {
-        use fmt::Write;
         self.room(24);
-        let _ = write!(self.0, "I{index}{SEP}");
+        self.0.push('I');
+        self.0.push_str(itoa::Buffer::new().format(index));
+        self.0.push(SEP);
         self
     }
 
@@ -110,21 +118,42 @@ impl FieldPath {
     }
 }
 
-impl fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, seg) in self.segments().enumerate() {
-            match seg {
-                Segment::Key(k) if FieldPath::is_plain(k) => {
-                    if i > 0 {
-                        f.write_str(".")?;
-                    }
-                    f.write_str(k)?;
+impl FieldPath {
+    /// Appends the Kubernetes form (`spec.containers[0].image`) to `out`. Emitters render
+    /// hundreds of thousands of paths, so this writes to a buffer rather than a formatter.
+    pub fn render_into(&self, out: &mut String) {
+        // Works on the encoding directly: an index segment already holds its digits.
+        let encoded = self.0.strip_suffix(SEP).unwrap_or(&self.0);
+        if encoded.is_empty() {
+            return;
+        }
+        for (i, seg) in encoded.split(SEP).enumerate() {
+            if let Some(digits) = seg.strip_prefix('I') {
+                out.push('[');
+                out.push_str(digits);
+                out.push(']');
+                continue;
+            }
+            let key = seg.strip_prefix('K').unwrap_or(seg);
+            if FieldPath::is_plain(key) {
+                if i > 0 {
+                    out.push('.');
                 }
-                Segment::Key(k) => write!(f, "[{}]", serde_json::Value::from(k))?,
-                Segment::Index(n) => write!(f, "[{n}]")?,
+                out.push_str(key);
+            } else {
+                out.push('[');
+                out.push_str(&serde_json::Value::from(key).to_string());
+                out.push(']');
             }
         }
-        Ok(())
+    }
+}
+
+impl fmt::Display for FieldPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = String::with_capacity(self.0.len() + 8);
+        self.render_into(&mut out);
+        f.write_str(&out)
     }
 }
 

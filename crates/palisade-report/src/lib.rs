@@ -134,12 +134,20 @@ impl Report {
                 Status::Baselined => baselined += 1,
             }
         }
-        let objects: std::collections::HashSet<&ObjectRef> = self
-            .findings
-            .iter()
-            .filter(|f| f.status() == Status::Open)
-            .map(|f| &*f.object)
-            .collect();
+        // Findings share their object's `Arc`: telling objects apart by address first
+        // (consecutive findings are mostly about the same one) hashes each object's names
+        // once rather than once per finding; equal objects behind different `Arc`s (the
+        // subjects of findings about something absent) are then merged by value.
+        let mut by_address: std::collections::HashMap<usize, &ObjectRef> = Default::default();
+        let mut last = None;
+        for f in self.findings.iter().filter(|f| f.status() == Status::Open) {
+            let address = std::sync::Arc::as_ptr(&f.object) as usize;
+            if last != Some(address) {
+                last = Some(address);
+                by_address.entry(address).or_insert(&*f.object);
+            }
+        }
+        let objects: std::collections::HashSet<&ObjectRef> = by_address.into_values().collect();
         Summary {
             findings: open,
             by_severity,

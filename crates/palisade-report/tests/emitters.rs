@@ -330,3 +330,84 @@ fn findings_without_a_file_are_valid_in_every_format() {
         }
     }
 }
+
+/// Compact JSON is written by a hand-tuned writer, pretty JSON by serde from the same
+/// field definitions: both must say the same thing, over every rule and awkward input
+/// (quotes and control characters in messages and keys, file-less findings, related
+/// locations, waivers, admission details).
+#[test]
+fn compact_and_pretty_json_agree() {
+    let tricky = "\
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: \"we\\\"ird\"
+  labels: {pod-security.kubernetes.io/enforce: restricted}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: \"tab\\there\"
+  namespace: \"we\\\"ird\"
+  annotations:
+    \"container.apparmor.security.beta.kubernetes.io/a\\\"b\": unconfined
+spec:
+  template:
+    spec:
+      hostNetwork: true
+      containers:
+        - name: \"c\\u0001\"
+          image: \"img:\\\"1\"
+          securityContext: {privileged: true, capabilities: {add: [SYS_ADMIN]}}
+          env: [{name: DB_PASSWORD, value: hunter2}]
+";
+    let mut report = canned_report();
+    let loaded = load_str("dir/\"odd\"\\name.yaml", tricky, &Limits::default());
+    let inventory = Inventory::new(loaded.objects.clone());
+    let settings = palisade_rules::Settings {
+        complete_inventory: true,
+        ..Default::default()
+    };
+    let rules = registry::all().to_vec();
+    let evaluation = evaluate(&inventory, &rules, &settings);
+    assert!(evaluation.findings.len() > 20, "{:#?}", loaded.errors);
+    assert!(evaluation.findings.iter().any(|f| !f.related.is_empty()));
+    assert!(
+        evaluation
+            .findings
+            .iter()
+            .any(|f| f.location.file.is_none())
+    );
+    report.findings.extend(evaluation.findings);
+    report.rules = rules;
+    let json = |pretty| {
+        let mut out = Vec::new();
+        emit(
+            &report,
+            Format::Json,
+            EmitOptions {
+                color: false,
+                pretty,
+            },
+            &mut out,
+        )
+        .unwrap();
+        serde_json::from_slice::<Value>(&out).unwrap()
+    };
+    let (compact, pretty) = (json(false), json(true));
+    assert!(
+        compact["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["waiver"].is_object())
+    );
+    assert!(
+        compact["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["admission"].is_object())
+    );
+    assert_eq!(compact, pretty);
+}

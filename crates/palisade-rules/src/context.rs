@@ -360,11 +360,17 @@ impl Sink {
         path: FieldPath,
         message: impl Into<String>,
     ) -> &mut Finding {
+        // Findings are kept until the report is written, hundreds of thousands of them:
+        // paths and messages are built with room to grow, which they no longer need.
+        let mut path = path;
+        path.shrink_to_fit();
+        let mut message = message.into();
+        message.shrink_to_fit();
         let location = Location::of(object, path);
         self.findings.push(Finding {
             rule: self.rule,
             severity: self.rule.severity,
-            message: message.into(),
+            message,
             object: object.id.clone(),
             location,
             related: Vec::new(),
@@ -431,7 +437,7 @@ impl Finding {
     }
 
     pub fn with_admission(&mut self, admission: AdmissionDetail) -> &mut Self {
-        self.admission = Some(admission);
+        self.admission = Some(Box::new(admission));
         self
     }
 }

@@ -95,11 +95,7 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
                 all[start..].sort_by(order);
                 (all, counts)
             })
-            .reduce(empty, |(mut a, mut ta), (mut b, tb)| {
-                a.append(&mut b);
-                ta.iter_mut().zip(tb).for_each(|(t, c)| *t += c);
-                (a, ta)
-            })
+            .collect::<Vec<_>>()
     };
     let views = Views::default();
     let inventory_ctx = InventoryCtx::new(inventory, settings, &views);
@@ -118,8 +114,21 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
     };
     // Both passes share the thread pool: a long inventory rule overlaps the object pass
     // instead of running after it.
-    let ((mut findings, in_scope), inventory_results) = rayon::join(object_pass, inventory_pass);
-    let mut inventory_findings = Vec::new();
+    let (object_parts, inventory_results) = rayon::join(object_pass, inventory_pass);
+    // The parts are joined once into a vector of the exact size: growing one vector of
+    // half a million findings by doubling would briefly hold it twice.
+    let total = object_parts.iter().map(|(f, _)| f.len()).sum::<usize>()
+        + inventory_results
+            .iter()
+            .map(|(f, _)| f.len())
+            .sum::<usize>();
+    let mut findings = Vec::with_capacity(total);
+    let mut in_scope = vec![0usize; object_rules.len()];
+    for (mut part, counts) in object_parts {
+        findings.append(&mut part);
+        in_scope.iter_mut().zip(counts).for_each(|(t, c)| *t += c);
+    }
+    let mut inventory_findings = Vec::with_capacity(total - findings.len());
     let mut inventory_coverage = Vec::new();
     for (mut f, not_evaluated) in inventory_results {
         inventory_findings.append(&mut f);

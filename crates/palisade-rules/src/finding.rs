@@ -70,7 +70,8 @@ pub struct Finding {
     pub location: Location,
     pub related: Vec<Related>,
     pub pss: Option<PssFinding>,
-    pub admission: Option<AdmissionDetail>,
+    /// Boxed: rare, and findings are many (it would add a third to every one).
+    pub admission: Option<Box<AdmissionDetail>>,
     /// The waiver that matched, set by the waiver stage (never by rules). An expired
     /// waiver is kept here so the report can say so, but does not waive.
     pub waiver: Option<Arc<WaiverNote>>,
