@@ -50,9 +50,13 @@ impl ObjectRef {
     /// cluster-scoped kinds of the security CRDs Palisade reads. Other kinds are taken to
     /// be namespaced, as most custom resources are.
     pub fn is_cluster_scoped(&self) -> bool {
-        // Every Gatekeeper constraint kind is cluster-scoped.
-        self.group() == "constraints.gatekeeper.sh"
-            || CLUSTER_SCOPED.contains(&(self.group(), self.kind.as_str()))
+        // Hot (every rule asks for namespaces): the kind is compared first, and only then
+        // the group, which is derived from apiVersion. Every Gatekeeper constraint kind is
+        // cluster-scoped.
+        let kind = self.kind.as_str();
+        (CLUSTER_SCOPED.iter().any(|&(_, k)| k == kind)
+            && CLUSTER_SCOPED.contains(&(self.group(), kind)))
+            || self.group() == "constraints.gatekeeper.sh"
     }
 
     /// The namespace the object lives in: `None` for cluster-scoped kinds, `default` for a

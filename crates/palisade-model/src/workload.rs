@@ -124,6 +124,40 @@ struct TemplateLocation {
     kind: String,
     /// Path of the pod template (the object holding `metadata` and `spec`).
     template: FieldPath,
+    /// The same path as keys and indexes, walked for every object of the kind.
+    steps: Vec<Step>,
+}
+
+#[derive(Clone, Debug)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+impl TemplateLocation {
+    fn new(groups: Vec<String>, kind: &str, template: &str) -> TemplateLocation {
+        let template = FieldPath::parse(template);
+        let steps = template
+            .segments()
+            .map(|s| match s {
+                crate::path::Segment::Key(k) => Step::Key(k.to_string()),
+                crate::path::Segment::Index(i) => Step::Index(i),
+            })
+            .collect();
+        TemplateLocation {
+            groups,
+            kind: kind.to_string(),
+            template,
+            steps,
+        }
+    }
+
+    fn find<'a>(&self, root: Node<'a>) -> Option<Node<'a>> {
+        self.steps.iter().try_fold(root, |node, step| match step {
+            Step::Key(k) => node.get(k),
+            Step::Index(i) => node.items().get(*i),
+        })
+    }
 }
 
 /// Finds pod templates in objects.
@@ -142,10 +176,12 @@ impl PodSpecLocator {
     }
 
     fn new_builtin() -> Self {
-        let loc = |groups: &[&str], kind: &str, template: &str| TemplateLocation {
-            groups: groups.iter().map(|g| g.to_string()).collect(),
-            kind: kind.to_string(),
-            template: FieldPath::parse(template),
+        let loc = |groups: &[&str], kind: &str, template: &str| {
+            TemplateLocation::new(
+                groups.iter().map(|g| g.to_string()).collect(),
+                kind,
+                template,
+            )
         };
         PodSpecLocator {
             locations: vec![
@@ -165,17 +201,24 @@ impl PodSpecLocator {
     /// Adds a custom kind whose pod template sits at `template` (dotted path).
     #[must_use]
     pub fn with_kind(mut self, group: &str, kind: &str, template: &str) -> Self {
-        self.locations.push(TemplateLocation {
-            groups: vec![group.to_string()],
-            kind: kind.to_string(),
-            template: FieldPath::parse(template),
-        });
+        self.locations.push(TemplateLocation::new(
+            vec![group.to_string()],
+            kind,
+            template,
+        ));
         self
     }
 
     /// True when objects of this kind carry a pod template (whether or not this one does).
     pub fn is_workload(&self, object: &Object) -> bool {
         self.location(object).is_some()
+    }
+
+    /// Whether objects of `kind` in API group `group` have a pod template here.
+    pub fn knows(&self, group: &str, kind: &str) -> bool {
+        self.locations
+            .iter()
+            .any(|l| l.kind == kind && l.groups.iter().any(|g| g == group))
     }
 
     fn location(&self, object: &Object) -> Option<&TemplateLocation> {
@@ -189,7 +232,7 @@ impl PodSpecLocator {
     /// absent (a ReplicationController without `spec.template` is allowed by PSA).
     pub fn pod_template<'a>(&'a self, object: &'a Object) -> Option<PodTemplate<'a>> {
         let location = self.location(object)?;
-        let template = object.root().at(&location.template)?;
+        let template = location.find(object.root())?;
         if !template.is_map() {
             return None;
         }
