@@ -37,6 +37,40 @@ pub struct Settings {
     /// Istio's root namespace (`meshConfig.rootNamespace`): where mesh-wide
     /// PeerAuthentication and AuthorizationPolicy live.
     pub istio_root_namespace: String,
+    /// Resource types a cluster scan could not list (forbidden, or an error). Rules that
+    /// read them are "not evaluated", never passed, and nothing is concluded from an
+    /// absence while any is missing.
+    pub unlisted: Vec<Unlisted>,
+}
+
+/// A resource type the input could not include.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unlisted {
+    /// `apps/v1`, `v1`.
+    pub api_version: String,
+    pub kind: String,
+    /// The plural resource name (`deployments`).
+    pub resource: String,
+    /// The namespace the list was for, when the scan was limited to one.
+    pub namespace: Option<String>,
+    /// `forbidden`, or the error met.
+    pub reason: String,
+}
+
+impl Unlisted {
+    /// `deployments.apps (forbidden)`.
+    pub fn describe(&self) -> String {
+        let group = self.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let resource = if group.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}.{group}", self.resource)
+        };
+        match &self.namespace {
+            Some(ns) => format!("{resource} in namespace {ns} ({})", self.reason),
+            None => format!("{resource} ({})", self.reason),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -52,6 +86,7 @@ impl Default for Settings {
             complete_inventory: false,
             runtime_agents: Vec::new(),
             istio_root_namespace: "istio-system".to_string(),
+            unlisted: Vec::new(),
         }
     }
 }
@@ -319,8 +354,22 @@ impl<'a> InventoryCtx<'a> {
     pub fn absence_provable(&self, sink: &mut Sink) -> bool {
         if !self.settings.complete_inventory {
             sink.not_evaluated(PARTIAL_INPUT);
+            return false;
         }
-        self.settings.complete_inventory
+        if !self.settings.unlisted.is_empty() {
+            let what: Vec<String> = self
+                .settings
+                .unlisted
+                .iter()
+                .map(Unlisted::describe)
+                .collect();
+            sink.not_evaluated(format!(
+                "the cluster scan could not list {}, so an absence proves nothing",
+                what.join(", ")
+            ));
+            return false;
+        }
+        true
     }
 }
 

@@ -155,7 +155,12 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
             let coverage = match rule.check {
                 Check::Object(_) => {
                     let (_, objects) = object_coverage.next().expect("one count per object rule");
-                    if objects == 0 {
+                    let unlisted = unlisted_for(rule, settings);
+                    if objects == 0 && !unlisted.is_empty() {
+                        Coverage::NotEvaluated {
+                            reason: format!("could not list {}", unlisted.join(", ")),
+                        }
+                    } else if objects == 0 {
                         Coverage::NotEvaluated {
                             reason: format!("the input has no {}", scope_noun(rule)),
                         }
@@ -196,6 +201,24 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
         runs,
         unknown_kinds,
     }
+}
+
+/// The resource types a rule reads that the input could not include (a cluster scan
+/// without permission to list them).
+fn unlisted_for(rule: &Rule, settings: &Settings) -> Vec<String> {
+    settings
+        .unlisted
+        .iter()
+        .filter(|u| match rule.meta.scope {
+            Scope::Kinds(kinds) => kinds.contains(&u.kind.as_str()),
+            Scope::Workloads => {
+                let group = u.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                settings.locator.knows(group, &u.kind)
+            }
+            Scope::Inventory => false,
+        })
+        .map(|u| u.describe())
+        .collect()
 }
 
 /// What a rule applies to, for "the input has no ...".

@@ -20,7 +20,7 @@ mod understood;
 
 pub use context::{
     InventoryCtx, ObjectCtx, PARTIAL_INPUT, RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, Sink,
-    glob_match,
+    Unlisted, glob_match,
 };
 pub use engine::{Coverage, Evaluation, RuleRun, UnknownKind, evaluate};
 pub use finding::{
@@ -29,4 +29,4 @@ pub use finding::{
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 /// Exact RBAC evaluation (roles, bindings, aggregation), for `who-can`/`can-i` front ends.
 pub use rules::rbac::authz as rbac_authz;
-pub use understood::understood;
+pub use understood::{is_tool_group, understood};

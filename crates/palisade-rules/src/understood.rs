@@ -62,9 +62,13 @@ const TOOL_GROUPS: &[&str] = &[
 /// custom kind), a Kubernetes kind, or a resource of a known security tool.
 pub fn understood(object: &Object, settings: &Settings) -> bool {
     let group = object.id.group();
-    settings.locator.is_workload(object)
-        || BUILTIN_GROUPS.contains(&group)
-        || TOOL_GROUPS.contains(&group)
+    settings.locator.is_workload(object) || BUILTIN_GROUPS.contains(&group) || is_tool_group(group)
+}
+
+/// Whether `group` is an API group of a security tool some rule reads (the cluster scan
+/// lists every resource of these groups the API server serves).
+pub fn is_tool_group(group: &str) -> bool {
+    TOOL_GROUPS.contains(&group)
         || group.ends_with(".istio.io")
         || group.ends_with(".linkerd.io")
         || group.ends_with(".gatekeeper.sh")

@@ -1,0 +1,327 @@
+//! Discovery and listing: one paginated list per resource type, a few in flight at once,
+//! each item turned into an [`Object`] as a manifest of it would read.
+
+use futures::{StreamExt, stream};
+use kube::api::{Api, DynamicObject, ListParams, ObjectList};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::discovery::{ApiCapabilities, ApiResource, Discovery, Scope, verbs};
+use kube::{Client, Config};
+use palisade_model::workload::PodSpecLocator;
+use palisade_model::{Object, Origin};
+use palisade_rules::Unlisted;
+use serde_json::Value;
+
+use crate::select::{is_listed, owned_by_listed_controller};
+use crate::{ClusterOptions, Error};
+
+/// What a cluster read produced.
+#[derive(Debug, Default)]
+pub struct Collected {
+    pub objects: Vec<Object>,
+    /// Resource types that could not be listed, and why.
+    pub unlisted: Vec<Unlisted>,
+    /// The API server's URL.
+    pub server: String,
+    /// `v1.37.2`, when the server says.
+    pub server_version: Option<String>,
+    /// Resource types listed (successfully).
+    pub resources: usize,
+    /// List requests made (pages included).
+    pub requests: usize,
+    /// Objects left to their controller (a ReplicaSet's Pods, a CronJob's Jobs).
+    pub left_to_controller: usize,
+}
+
+/// Progress of a read, for a progress bar.
+#[derive(Clone, Debug)]
+pub enum Progress {
+    /// Discovery found this many resource types to list.
+    Discovered { resources: usize },
+    /// One resource type was listed (or failed); `done` of `total`.
+    Listed {
+        resource: String,
+        items: usize,
+        done: usize,
+        total: usize,
+    },
+}
+
+/// Reads the cluster `options` point at. Blocking: runs its own single-threaded runtime
+/// (listing is I/O-bound; the CPU work starts once the objects are in).
+pub fn collect(
+    options: &ClusterOptions,
+    locator: &PodSpecLocator,
+    progress: &dyn Fn(Progress),
+) -> Result<Collected, Error> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Connect(e.to_string()))?;
+    runtime.block_on(collect_async(options, locator, progress))
+}
+
+async fn client(options: &ClusterOptions) -> Result<(Client, String), Error> {
+    let config_error = |e: kube::config::KubeconfigError| Error::Config(e.to_string());
+    let kube_options = KubeConfigOptions {
+        context: options.context.clone(),
+        cluster: None,
+        user: None,
+    };
+    let config = match &options.kubeconfig {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(path).map_err(config_error)?;
+            Config::from_custom_kubeconfig(kubeconfig, &kube_options)
+                .await
+                .map_err(config_error)?
+        }
+        None if options.context.is_some() => Config::from_kubeconfig(&kube_options)
+            .await
+            .map_err(config_error)?,
+        None => Config::infer()
+            .await
+            .map_err(|e| Error::Config(e.to_string()))?,
+    };
+    let url = config.cluster_url.to_string();
+    let client = Client::try_from(config).map_err(|e| Error::Connect(e.to_string()))?;
+    Ok((client, url))
+}
+
+async fn collect_async(
+    options: &ClusterOptions,
+    locator: &PodSpecLocator,
+    progress: &dyn Fn(Progress),
+) -> Result<Collected, Error> {
+    let (client, server) = client(options).await?;
+    let version = client
+        .apiserver_version()
+        .await
+        .map_err(|e| Error::Connect(format!("{server}: {e}")))?;
+    let mut collected = Collected {
+        server,
+        server_version: Some(version.git_version),
+        ..Default::default()
+    };
+    // Aggregated discovery is two requests; servers before 1.26 need one per group.
+    let discovery = match Discovery::new(client.clone()).run_aggregated().await {
+        Ok(d) => d,
+        Err(_) => Discovery::new(client.clone())
+            .run()
+            .await
+            .map_err(|e| Error::Discovery(e.to_string()))?,
+    };
+    let mut targets: Vec<(ApiResource, ApiCapabilities)> = discovery
+        .groups()
+        .flat_map(|g| g.recommended_resources())
+        .filter(|(ar, caps)| {
+            caps.supports_operation(verbs::LIST)
+                && is_listed(&ar.group, &ar.plural, &ar.kind, locator)
+        })
+        .collect();
+    targets.sort_by(|a, b| (&a.0.group, &a.0.plural).cmp(&(&b.0.group, &b.0.plural)));
+    progress(Progress::Discovered {
+        resources: targets.len(),
+    });
+
+    let total = targets.len();
+    let page = options.page_size();
+    let namespace = options.namespace.as_deref();
+    let mut lists = stream::iter(targets.into_iter().map(|(ar, caps)| {
+        let client = client.clone();
+        async move {
+            let result = list_resource(client, &ar, &caps, namespace, page).await;
+            (ar, caps, result)
+        }
+    }))
+    .buffer_unordered(options.concurrency());
+    let mut done = 0;
+    while let Some((ar, caps, result)) = lists.next().await {
+        done += 1;
+        let resource = if ar.group.is_empty() {
+            ar.plural.clone()
+        } else {
+            format!("{}.{}", ar.plural, ar.group)
+        };
+        let mut items = 0;
+        match result {
+            Ok(listed) => {
+                collected.resources += 1;
+                collected.requests += listed.requests;
+                items = listed.items.len();
+                for item in listed.items {
+                    if owned_by_listed_controller(&item, locator) {
+                        collected.left_to_controller += 1;
+                        continue;
+                    }
+                    if let Some(object) = Object::from_json(&item, Origin::Cluster) {
+                        collected.objects.push(object);
+                    }
+                }
+            }
+            Err(reason) => collected.unlisted.push(Unlisted {
+                api_version: ar.api_version.clone(),
+                kind: ar.kind.clone(),
+                resource: ar.plural.clone(),
+                namespace: (caps.scope == Scope::Namespaced)
+                    .then(|| namespace.map(str::to_string))
+                    .flatten(),
+                reason,
+            }),
+        }
+        progress(Progress::Listed {
+            resource,
+            items,
+            done,
+            total,
+        });
+    }
+    // Lists finish in any order; findings must not.
+    collected.objects.sort_by(|a, b| {
+        let key = |o: &Object| {
+            (
+                o.id.group().to_string(),
+                o.id.kind.clone(),
+                o.id.namespace.clone(),
+                o.id.name.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    collected
+        .unlisted
+        .sort_by(|a, b| (&a.api_version, &a.resource).cmp(&(&b.api_version, &b.resource)));
+    Ok(collected)
+}
+
+struct Listed {
+    items: Vec<Value>,
+    requests: usize,
+}
+
+/// Every object of one resource type, page by page. Secrets are listed as metadata only.
+async fn list_resource(
+    client: Client,
+    ar: &ApiResource,
+    caps: &ApiCapabilities,
+    namespace: Option<&str>,
+    page: u32,
+) -> Result<Listed, String> {
+    let api: Api<DynamicObject> = match (caps.scope == Scope::Namespaced, namespace) {
+        (true, Some(ns)) => Api::namespaced_with(client, ns, ar),
+        _ => Api::all_with(client, ar),
+    };
+    let is_secret = ar.group.is_empty() && ar.plural == "secrets";
+    let mut listed = Listed {
+        items: Vec::new(),
+        requests: 0,
+    };
+    if is_secret {
+        // Only metadata travels; the type is learnt by asking which Secrets are
+        // service-account tokens (the one type a rule needs) with a field selector.
+        let tokens = all_pages(
+            &api,
+            page,
+            Some(LEGACY_TOKEN_SELECTOR),
+            &mut listed.requests,
+            true,
+        )
+        .await?;
+        let token_uids: std::collections::HashSet<String> = tokens
+            .iter()
+            .filter_map(|t| t.pointer("/metadata/uid").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect();
+        for mut secret in all_pages(&api, page, None, &mut listed.requests, true).await? {
+            let uid = secret.pointer("/metadata/uid").and_then(Value::as_str);
+            if uid.is_some_and(|u| token_uids.contains(u)) {
+                secret["type"] = Value::from(LEGACY_TOKEN_TYPE);
+            }
+            listed.items.push(with_type(secret, ar));
+        }
+    } else {
+        for item in all_pages(&api, page, None, &mut listed.requests, false).await? {
+            listed.items.push(with_type(item, ar));
+        }
+    }
+    Ok(listed)
+}
+
+const LEGACY_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
+const LEGACY_TOKEN_SELECTOR: &str = "type=kubernetes.io/service-account-token";
+
+/// Lists every page; `metadata_only` asks for `PartialObjectMetadata`.
+async fn all_pages(
+    api: &Api<DynamicObject>,
+    page: u32,
+    field_selector: Option<&str>,
+    requests: &mut usize,
+    metadata_only: bool,
+) -> Result<Vec<Value>, String> {
+    let mut params = ListParams::default().limit(page);
+    if let Some(selector) = field_selector {
+        params = params.fields(selector);
+    }
+    let mut items = Vec::new();
+    loop {
+        *requests += 1;
+        let next = if metadata_only {
+            let list = api.list_metadata(&params).await.map_err(describe)?;
+            let next = continue_token(&list);
+            items.extend(
+                list.items
+                    .into_iter()
+                    .map(|i| serde_json::json!({ "metadata": i.metadata })),
+            );
+            next
+        } else {
+            let list = api.list(&params).await.map_err(describe)?;
+            let next = continue_token(&list);
+            items.extend(
+                list.items
+                    .into_iter()
+                    .filter_map(|i| serde_json::to_value(i).ok()),
+            );
+            next
+        };
+        match next {
+            Some(token) => params = params.continue_token(&token),
+            None => return Ok(items),
+        }
+    }
+}
+
+fn continue_token<T: Clone>(list: &ObjectList<T>) -> Option<String> {
+    list.metadata
+        .continue_
+        .clone()
+        .filter(|token| !token.is_empty())
+}
+
+/// `forbidden` for a 403 (what the report and the rules say), the error otherwise.
+fn describe(error: kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) if status.code == 403 => "forbidden".to_string(),
+        kube::Error::Api(status) => format!("{} ({})", status.message, status.code),
+        other => other.to_string(),
+    }
+}
+
+/// Items of a list response lack `apiVersion` and `kind`; they are set from the resource.
+/// Fields the server maintains and a manifest would not hold are dropped: `managedFields`,
+/// and kubectl's `last-applied-configuration` annotation, which repeats the whole object
+/// (for a Secret applied with kubectl, its values).
+fn with_type(mut item: Value, ar: &ApiResource) -> Value {
+    if let Some(map) = item.as_object_mut() {
+        map.insert("apiVersion".into(), Value::from(ar.api_version.as_str()));
+        map.insert("kind".into(), Value::from(ar.kind.as_str()));
+    }
+    if let Some(metadata) = item.get_mut("metadata").and_then(Value::as_object_mut) {
+        metadata.remove("managedFields");
+        if let Some(annotations) = metadata
+            .get_mut("annotations")
+            .and_then(Value::as_object_mut)
+        {
+            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+        }
+    }
+    item
+}

@@ -1,0 +1,61 @@
+//! The live-cluster front end's input stage: connects with a kubeconfig (or in-cluster
+//! config), discovers what the API server serves, lists what the rules read, and turns it
+//! into the same [`Object`]s a file scan produces (with [`Origin::Cluster`]).
+//!
+//! What it never does: read Secret values. Secrets are listed as metadata only
+//! (`PartialObjectMetadata`), and their type is learnt from a field selector, so no value
+//! crosses the wire. What it never hides: a resource type it could not list (403, or any
+//! error) is reported as [`Unlisted`], and the rules that needed it say "not evaluated".
+
+mod collect;
+mod select;
+
+use std::path::PathBuf;
+
+pub use collect::{Collected, Progress, collect};
+pub use palisade_rules::Unlisted;
+pub use select::{is_listed, owned_by_listed_controller};
+
+/// How to reach the cluster and what to read.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterOptions {
+    /// A kubeconfig file; `None` follows the default loading rules (`KUBECONFIG`,
+    /// `~/.kube/config`, then the in-cluster service account).
+    pub kubeconfig: Option<PathBuf>,
+    /// A context of the kubeconfig other than the current one.
+    pub context: Option<String>,
+    /// Only this namespace's objects (cluster-scoped objects are still read); `None` for
+    /// all namespaces.
+    pub namespace: Option<String>,
+    /// Items per list request (pagination).
+    pub page_size: u32,
+    /// List requests in flight at once.
+    pub concurrency: usize,
+}
+
+impl ClusterOptions {
+    pub fn page_size(&self) -> u32 {
+        if self.page_size == 0 {
+            500
+        } else {
+            self.page_size
+        }
+    }
+
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+            .clamp(1, 16)
+            .max(if self.concurrency == 0 { 4 } else { 1 })
+    }
+}
+
+/// Why the cluster could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot load the kubeconfig: {0}")]
+    Config(String),
+    #[error("cannot reach the API server: {0}")]
+    Connect(String),
+    #[error("API discovery failed: {0}")]
+    Discovery(String),
+}
