@@ -210,6 +210,30 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         }
         writeln!(out)?;
     }
+    if !report.unlisted.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.bold("Not evaluated: resource types the cluster scan could not list")
+        )?;
+        for u in &report.unlisted {
+            writeln!(
+                out,
+                "  {} {} {}",
+                u.kind,
+                u.api_version,
+                p.dim(&u.describe())
+            )?;
+        }
+        writeln!(
+            out,
+            "  {}",
+            p.dim(
+                "rules that read them are not evaluated, and nothing is concluded from an absence"
+            )
+        )?;
+        writeln!(out)?;
+    }
     if !report.unknown_kinds.is_empty() {
         writeln!(out, "{}", p.bold("Not evaluated: kinds no rule reads"))?;
         for k in &report.unknown_kinds {
