@@ -386,7 +386,7 @@ const DEFAULTED_PATHS: &[&str] = &["WL005"];
 /// Rules whose findings come from data a live scan never reads: the values of Secrets
 /// (listed as metadata only).
 fn file_only_by_design(rule: &str) -> bool {
-    ["SEC001", "SEC002"].contains(&rule)
+    ["SEC001"].contains(&rule)
 }
 
 /// None yet: a live-only finding about an object of the manifests would be a bug.
