@@ -284,11 +284,16 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
             plural(report.stats.objects, "object", "objects")
         ));
     }
-    line.push_str(&format!(
-        "; {}, {}",
-        plural(report.stats.files, "file", "files"),
-        plural(report.stats.documents, "document", "documents")
-    ));
+    if report.stats.files == 0 && report.stats.objects > 0 {
+        // Only a cluster scan reads objects without files.
+        line.push_str("; read from the cluster");
+    } else {
+        line.push_str(&format!(
+            "; {}, {}",
+            plural(report.stats.files, "file", "files"),
+            plural(report.stats.documents, "document", "documents")
+        ));
+    }
     if report.stats.skipped_documents > 0 {
         line.push_str(&format!(
             " ({} without apiVersion/kind skipped)",
