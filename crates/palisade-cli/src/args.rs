@@ -73,8 +73,19 @@ pub enum PssLevelArg {
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Manifests to scan: files, folders, glob patterns, or - for standard input.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(
+        value_name = "PATH",
+        required_unless_present = "cluster",
+        conflicts_with = "cluster"
+    )]
     pub paths: Vec<String>,
+
+    /// Scan the live cluster of the kubeconfig instead of files (read-only; Secrets as metadata only).
+    #[arg(long)]
+    pub cluster: bool,
+
+    #[command(flatten)]
+    pub cluster_args: ClusterArgs,
 
     /// Output format.
     #[arg(short = 'f', long, value_enum, default_value_t = OutputFormat::Table)]
@@ -188,4 +199,41 @@ pub struct RulesArgs {
     /// Output format.
     #[arg(short = 'f', long, value_enum, default_value_t = CatalogFormat::Table)]
     pub format: CatalogFormat,
+}
+
+/// How to reach a live cluster (`--cluster`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClusterArgs {
+    /// Kubeconfig file (default: $KUBECONFIG, ~/.kube/config, then the in-cluster service account).
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// Kubeconfig context to use instead of the current one.
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Only this namespace (cluster-scoped objects are still read).
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NS",
+        conflicts_with = "all_namespaces"
+    )]
+    pub namespace: Option<String>,
+
+    /// All namespaces (the default).
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}
+
+impl ClusterArgs {
+    pub fn options(&self) -> palisade_cluster::ClusterOptions {
+        palisade_cluster::ClusterOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            namespace: self.namespace.clone(),
+            page_size: 0,
+            concurrency: 0,
+        }
+    }
 }

@@ -5,14 +5,15 @@ use std::process::ExitCode;
 
 use palisade_config::{Baseline, Config, Date, apply_severity, apply_waivers};
 use palisade_controls::Framework;
-use palisade_loader::load_inputs;
+use palisade_loader::{LoadOutcome, LoadStats, load_inputs};
 use palisade_model::Inventory;
 use palisade_pss::{Level, Version};
 use palisade_report::{EmitOptions, Format, Report, ScanStats, catalog, emit};
 use palisade_rules::{Rule, Status, evaluate, registry};
 
 use crate::args::{
-    CatalogFormat, Cli, ColorChoice, Command, OutputFormat, PssLevelArg, RulesArgs, ScanArgs,
+    CatalogFormat, Cli, ClusterArgs, ColorChoice, Command, OutputFormat, PssLevelArg, RulesArgs,
+    ScanArgs,
 };
 
 pub fn run(cli: Cli) -> Result<ExitCode, String> {
@@ -162,7 +163,27 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             );
         }
     };
-    let loaded = load_inputs(&args.paths, &args.limits.limits(), &mut io::stdin().lock());
+    let loaded = if args.cluster {
+        let collected = read_cluster(&args.cluster_args, &settings)?;
+        // A whole cluster is its whole configuration; one namespace of it is not.
+        if args.cluster_args.namespace.is_none() {
+            settings.complete_inventory = true;
+        }
+        settings.unlisted = collected.unlisted;
+        let n = collected.objects.len();
+        LoadOutcome {
+            objects: collected.objects,
+            stats: LoadStats {
+                files: 0,
+                documents: n,
+                objects: n,
+                skipped: 0,
+            },
+            ..Default::default()
+        }
+    } else {
+        load_inputs(&args.paths, &args.limits.limits(), &mut io::stdin().lock())
+    };
     lap("load");
     let format = output_format(args.format);
     let stats = ScanStats {
@@ -246,6 +267,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
         notices,
         frameworks,
         unknown_kinds: evaluation.unknown_kinds,
+        unlisted: settings.unlisted.clone(),
     };
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
@@ -305,6 +327,36 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     std::mem::forget(report);
     std::mem::forget(inventory);
     Ok(code)
+}
+
+/// Reads the live cluster, with a progress bar when a person watches stderr.
+fn read_cluster(
+    args: &ClusterArgs,
+    settings: &palisade_rules::Settings,
+) -> Result<palisade_cluster::Collected, String> {
+    let bar = if io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} listing {pos}/{len} {wide_msg}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let progress = |p: palisade_cluster::Progress| match p {
+        palisade_cluster::Progress::Discovered { resources } => bar.set_length(resources as u64),
+        palisade_cluster::Progress::Listed {
+            resource, items, ..
+        } => {
+            bar.inc(1);
+            bar.set_message(format!("{resource} ({items})"));
+        }
+    };
+    let collected = palisade_cluster::collect(&args.options(), &settings.locator, &progress)
+        .map_err(|e| e.to_string());
+    bar.finish_and_clear();
+    collected
 }
 
 fn rules(args: &RulesArgs) -> Result<ExitCode, String> {

@@ -34,6 +34,7 @@ pub struct ClusterOptions {
 }
 
 impl ClusterOptions {
+    /// Items per list request: 500 unless set.
     pub fn page_size(&self) -> u32 {
         if self.page_size == 0 {
             500

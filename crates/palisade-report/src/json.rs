@@ -195,6 +195,16 @@ struct UnknownKindOut<'a> {
 }
 
 #[derive(Serialize)]
+struct UnlistedOut<'a> {
+    #[serde(rename = "apiVersion")]
+    api_version: &'a str,
+    kind: &'a str,
+    resource: &'a str,
+    namespace: Option<&'a str>,
+    reason: &'a str,
+}
+
+#[derive(Serialize)]
 struct NoticeOut<'a> {
     kind: &'static str,
     file: Option<&'a str>,
@@ -791,9 +801,21 @@ pub fn emit(report: &Report, pretty: bool, out: &mut dyn Write) -> io::Result<()
             objects: k.objects,
         })
         .collect();
+    let unlisted: Vec<UnlistedOut<'_>> = report
+        .unlisted
+        .iter()
+        .map(|u| UnlistedOut {
+            api_version: &u.api_version,
+            kind: &u.kind,
+            resource: &u.resource,
+            namespace: u.namespace.as_deref(),
+            reason: &u.reason,
+        })
+        .collect();
     for (key, value) in [
         ("coverage", to_json(&coverage, pretty, 2)),
         ("unknown_kinds", to_json(&unknown, pretty, 2)),
+        ("unlisted_resources", to_json(&unlisted, pretty, 2)),
         ("notices", to_json(&notices, pretty, 2)),
         ("compliance", to_json(&frameworks, pretty, 2)),
     ] {

@@ -21,7 +21,7 @@ use palisade_controls::Framework;
 use palisade_loader::{LoadError, LoadWarning};
 use palisade_model::ObjectRef;
 use palisade_pss::LevelVersion;
-use palisade_rules::{Finding, Rule, RuleRun, Severity, Status, UnknownKind};
+use palisade_rules::{Finding, Rule, RuleRun, Severity, Status, UnknownKind, Unlisted};
 
 pub use sarif::uri_of;
 
@@ -76,6 +76,8 @@ pub struct Report {
     pub frameworks: Vec<Framework>,
     /// Kinds of the input no rule reads: their objects were not evaluated.
     pub unknown_kinds: Vec<UnknownKind>,
+    /// Resource types a cluster scan could not list (forbidden, or an error).
+    pub unlisted: Vec<Unlisted>,
 }
 
 impl Report {
@@ -97,6 +99,7 @@ impl Report {
             notices: Vec::new(),
             frameworks: Vec::new(),
             unknown_kinds: Vec::new(),
+            unlisted: Vec::new(),
         }
     }
 }

@@ -210,6 +210,30 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
         }
         writeln!(out)?;
     }
+    if !report.unlisted.is_empty() {
+        writeln!(
+            out,
+            "{}",
+            p.bold("Not evaluated: resource types the cluster scan could not list")
+        )?;
+        for u in &report.unlisted {
+            writeln!(
+                out,
+                "  {} {} {}",
+                u.kind,
+                u.api_version,
+                p.dim(&u.describe())
+            )?;
+        }
+        writeln!(
+            out,
+            "  {}",
+            p.dim(
+                "rules that read them are not evaluated, and nothing is concluded from an absence"
+            )
+        )?;
+        writeln!(out)?;
+    }
     if !report.unknown_kinds.is_empty() {
         writeln!(out, "{}", p.bold("Not evaluated: kinds no rule reads"))?;
         for k in &report.unknown_kinds {
@@ -260,11 +284,16 @@ pub fn emit(report: &Report, options: EmitOptions, out: &mut dyn Write) -> io::R
             plural(report.stats.objects, "object", "objects")
         ));
     }
-    line.push_str(&format!(
-        "; {}, {}",
-        plural(report.stats.files, "file", "files"),
-        plural(report.stats.documents, "document", "documents")
-    ));
+    if report.stats.files == 0 && report.stats.objects > 0 {
+        // Only a cluster scan reads objects without files.
+        line.push_str("; read from the cluster");
+    } else {
+        line.push_str(&format!(
+            "; {}, {}",
+            plural(report.stats.files, "file", "files"),
+            plural(report.stats.documents, "document", "documents")
+        ));
+    }
     if report.stats.skipped_documents > 0 {
         line.push_str(&format!(
             " ({} without apiVersion/kind skipped)",

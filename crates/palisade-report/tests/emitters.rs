@@ -96,6 +96,7 @@ fn canned_report() -> Report {
         notices: outcome.notices(&config.waivers),
         frameworks: config.frameworks.clone(),
         unknown_kinds: evaluation.unknown_kinds,
+        unlisted: Vec::new(),
         findings,
         errors: loaded.errors,
         warnings: loaded.warnings,

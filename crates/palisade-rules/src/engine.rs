@@ -7,7 +7,7 @@ use palisade_model::{Inventory, Object};
 
 use crate::context::{InventoryCtx, ObjectCtx, Settings, Sink, Views};
 use crate::finding::Finding;
-use crate::rule::{Check, Rule, Scope};
+use crate::rule::{Area, Check, Rule, Scope};
 
 /// What a rule covered in one evaluation.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -130,14 +130,23 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
     }
     let mut inventory_findings = Vec::with_capacity(total - findings.len());
     let mut inventory_coverage = Vec::new();
-    for (mut f, not_evaluated) in inventory_results {
-        inventory_findings.append(&mut f);
+    let inventory_rules = rules
+        .iter()
+        .filter(|r| matches!(r.check, Check::Inventory(_)));
+    for ((mut f, not_evaluated), rule) in inventory_results.into_iter().zip(inventory_rules) {
+        let unlisted = unlisted_for(rule, settings);
         inventory_coverage.push(match not_evaluated {
+            // Findings made from what could be read stand; no finding proves nothing, and
+            // what could not be listed is the reason, whatever else the rule missed.
+            _ if f.is_empty() && !unlisted.is_empty() => Coverage::NotEvaluated {
+                reason: format!("could not list {}", unlisted.join(", ")),
+            },
             Some(reason) => Coverage::NotEvaluated { reason },
             None => Coverage::Checked {
                 objects: inventory.len(),
             },
         });
+        inventory_findings.append(&mut f);
     }
     inventory_findings.sort_by(|a, b| {
         a.location
@@ -215,10 +224,49 @@ fn unlisted_for(rule: &Rule, settings: &Settings) -> Vec<String> {
                 let group = u.api_version.rsplit_once('/').map_or("", |(g, _)| g);
                 settings.locator.knows(group, &u.kind)
             }
-            Scope::Inventory => false,
+            Scope::Inventory => {
+                let group = u.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                let inputs = area_inputs(rule.meta.area);
+                inputs.contains(&u.kind.as_str())
+                    || (inputs.contains(&WORKLOADS) && settings.locator.knows(group, &u.kind))
+                    || (inputs.contains(&TOOLS) && crate::understood::is_tool_group(group))
+            }
         })
         .map(|u| u.describe())
         .collect()
+}
+
+const WORKLOADS: &str = "(workloads)";
+const TOOLS: &str = "(security tools)";
+
+/// The kinds the inventory rules of an area read, for deciding which are not evaluated
+/// when a cluster scan could not list some. Coarser than per rule, on the safe side: a
+/// rule may be marked not evaluated for a kind it does not read, never the reverse.
+fn area_inputs(area: Area) -> &'static [&'static str] {
+    match area {
+        Area::Rbac => &[
+            "Role",
+            "ClusterRole",
+            "RoleBinding",
+            "ClusterRoleBinding",
+            "ServiceAccount",
+        ],
+        Area::ServiceAccounts => &["ServiceAccount", "Secret", WORKLOADS],
+        Area::Network => &["NetworkPolicy", "Namespace", WORKLOADS],
+        Area::Mesh => &["Namespace", WORKLOADS, TOOLS],
+        Area::SupplyChain | Area::Runtime => &["Namespace", WORKLOADS, TOOLS],
+        Area::Admission => &[
+            "Namespace",
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
+            TOOLS,
+        ],
+        Area::Secrets => &["Secret", "ConfigMap", WORKLOADS, TOOLS],
+        Area::PodSecurity | Area::Workload => &["Namespace", WORKLOADS],
+        Area::Encryption | Area::AuditLogging | Area::ControlPlane => &["Pod", "StorageClass"],
+    }
 }
 
 /// What a rule applies to, for "the input has no ...".

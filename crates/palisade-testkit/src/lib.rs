@@ -105,3 +105,68 @@ pub fn env_count(var: &str, default: usize) -> usize {
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
 }
+
+/// A real kube-apiserver and etcd started by `scripts/testcluster up` (built from the
+/// official Go modules on first use, then cached), stopped when dropped.
+pub struct TestCluster {
+    /// The variables of the run's `env` file: `KUBECONFIG_ADMIN`, `KUBECONFIG_RESTRICTED`,
+    /// `APISERVER_URL`, `AUDIT_LOG`, `RESTRICTED_USER`...
+    pub env: std::collections::BTreeMap<String, String>,
+}
+
+impl TestCluster {
+    /// Starts a cluster. In CI a failure to start is a test failure; on a machine without
+    /// Go the integration tests are skipped loudly (`None`).
+    pub fn start() -> Option<TestCluster> {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/testcluster");
+        let out = Command::new("bash")
+            .arg(script)
+            .arg("up")
+            .stderr(Stdio::inherit())
+            .output();
+        let last = match &out {
+            Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .last()
+                .unwrap_or_default()
+                .to_string(),
+            other => {
+                assert!(
+                    std::env::var_os("CI").is_none(),
+                    "the test control plane must start in CI: {other:?}"
+                );
+                eprintln!("SKIPPED: the test control plane could not start ({other:?})");
+                return None;
+            }
+        };
+        let run_dir = last
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix("RUN_DIR="))
+            .expect("testcluster up prints RUN_DIR= on its last line");
+        let text = std::fs::read_to_string(format!("{run_dir}/env")).expect("the run's env file");
+        let env = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.trim_matches('"').to_string()))
+            .collect();
+        Some(TestCluster { env })
+    }
+
+    pub fn var(&self, name: &str) -> &str {
+        self.env
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("{name} is not in the test cluster's env file"))
+    }
+}
+
+impl Drop for TestCluster {
+    fn drop(&mut self) {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/testcluster");
+        let _ = Command::new("bash")
+            .arg(script)
+            .arg("down")
+            .arg(self.var("RUN_DIR"))
+            .status();
+    }
+}
