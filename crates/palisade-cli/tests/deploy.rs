@@ -182,6 +182,7 @@ fn resource(kind: &str) -> (&'static str, &'static str, &'static str, bool) {
         "Namespace" => ("", "v1", "namespaces", false),
         "ServiceAccount" => ("", "v1", "serviceaccounts", true),
         "PersistentVolumeClaim" => ("", "v1", "persistentvolumeclaims", true),
+        "ConfigMap" => ("", "v1", "configmaps", true),
         "Pod" => ("", "v1", "pods", true),
         "ClusterRole" => ("rbac.authorization.k8s.io", "v1", "clusterroles", false),
         "ClusterRoleBinding" => (
