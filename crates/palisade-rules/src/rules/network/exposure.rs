@@ -20,7 +20,7 @@
 
 use palisade_model::FieldPath;
 
-use super::policy::{Direction, NetworkPolicy, Peer, PolicyRule, pods};
+use super::policy::{Direction, NetworkPolicy, Peer, PolicyRule, pods_in};
 use super::{NETPOL_API, NETPOL_DOC};
 use crate::context::{ObjectCtx, Sink};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
@@ -203,11 +203,9 @@ fn check_selects_nothing(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     if policy.pod_selector.is_empty() {
         return;
     }
-    let pods = pods(ctx.inventory, &ctx.settings.locator);
-    let here: Vec<_> = pods
-        .iter()
-        .filter(|p| p.namespace == policy.namespace)
-        .collect();
+    // Only this namespace's workloads: building every workload of the input for each
+    // policy made the rule quadratic (30 s for 2,000 policies among 38,000 objects).
+    let here = pods_in(ctx.inventory, &ctx.settings.locator, policy.namespace);
     if here.is_empty() || here.iter().any(|p| policy.selects(p.namespace, &p.labels)) {
         return;
     }

@@ -441,19 +441,41 @@ pub fn pods<'a>(
     inventory
         .objects()
         .iter()
-        .filter(|o| !(o.kind() == "PodTemplate" && o.id.group().is_empty()))
-        .filter_map(|o| {
-            let template = locator.pod_template(o)?;
-            let labels = template.labels().collect();
-            Some(PodRef {
-                object: o,
-                namespace: o.id.effective_namespace()?,
-                labels,
-                host_network: template.spec.bool_at("hostNetwork") == Some(true),
-                labels_path: template.metadata_path().key("labels"),
-            })
-        })
+        .filter_map(|o| pod_ref(o, locator))
         .collect()
+}
+
+/// The workloads of one namespace, as [`pods`] sees them. Cheap to call once per object:
+/// the namespace is compared before any pod template is looked for.
+pub fn pods_in<'a>(
+    inventory: &'a Inventory,
+    locator: &'a palisade_model::workload::PodSpecLocator,
+    namespace: &str,
+) -> Vec<PodRef<'a>> {
+    inventory
+        .objects()
+        .iter()
+        .filter(|o| o.id.effective_namespace() == Some(namespace))
+        .filter_map(|o| pod_ref(o, locator))
+        .collect()
+}
+
+fn pod_ref<'a>(
+    o: &'a Object,
+    locator: &'a palisade_model::workload::PodSpecLocator,
+) -> Option<PodRef<'a>> {
+    if o.kind() == "PodTemplate" && o.id.group().is_empty() {
+        return None;
+    }
+    let template = locator.pod_template(o)?;
+    let labels = template.labels().collect();
+    Some(PodRef {
+        object: o,
+        namespace: o.id.effective_namespace()?,
+        labels,
+        host_network: template.spec.bool_at("hostNetwork") == Some(true),
+        labels_path: template.metadata_path().key("labels"),
+    })
 }
 
 /// Every valid NetworkPolicy of the input.
