@@ -341,8 +341,8 @@ impl Subject {
         }
     }
 
-    /// `User "alice"`, `ServiceAccount "ns/name"` (upstream writes `name/ns`; this reads
-    /// the usual way round).
+    /// `User "alice"`, `ServiceAccount "ns/name"`, for findings (upstream's reason text
+    /// writes `name/ns`: [`Binding::describe`] does, this reads the usual way round).
     pub fn describe(&self, binding_namespace: &str) -> String {
         match self.kind.as_str() {
             "ServiceAccount" => format!(
@@ -437,18 +437,28 @@ impl Binding {
         self.namespace.is_empty()
     }
 
-    /// Upstream's source description: `ClusterRoleBinding "x" of ClusterRole "y" to User "z"`.
+    /// Upstream's source description, exactly as the API server's reason says it:
+    /// `ClusterRoleBinding "x" of ClusterRole "y" to User "z"`, `RoleBinding "x/ns" of Role
+    /// "y" to ServiceAccount "name/ns"` (upstream `describeSubject`: a ServiceAccount is
+    /// `name/namespace`, its namespace defaulting to the binding's, so `name/` in a
+    /// ClusterRoleBinding without one).
     pub fn describe(&self, subject: &Subject) -> String {
         let own = if self.is_cluster_binding() {
             format!("ClusterRoleBinding {:?}", self.name)
         } else {
             format!("RoleBinding \"{}/{}\"", self.name, self.namespace)
         };
+        let to = match subject.kind.as_str() {
+            "ServiceAccount" => format!(
+                "ServiceAccount \"{}/{}\"",
+                subject.name,
+                subject.service_account_namespace(&self.namespace)
+            ),
+            kind => format!("{kind} {:?}", subject.name),
+        };
         format!(
-            "{own} of {} {:?} to {}",
-            self.role_ref.kind,
-            self.role_ref.name,
-            subject.describe(&self.namespace)
+            "{own} of {} {:?} to {to}",
+            self.role_ref.kind, self.role_ref.name
         )
     }
 }
@@ -1109,9 +1119,45 @@ mod tests {
         assert_eq!(
             who,
             [
-                "ClusterRoleBinding \"r-binding\" of ClusterRole \"r\" to ServiceAccount \"/ghost\"",
+                "ClusterRoleBinding \"r-binding\" of ClusterRole \"r\" to ServiceAccount \"ghost/\"",
                 "RoleBinding \"r-binding/ns2\" of ClusterRole \"r\" to Group \"system:serviceaccounts:ns2\""
             ]
+        );
+    }
+
+    #[test]
+    fn reasons_name_service_accounts_as_upstream_does() {
+        // Upstream `describeSubject`: `name/namespace`, the namespace defaulting to the
+        // binding's (the API server's reason text, which `can-i` repeats).
+        let policy = Policy::new(
+            vec![cluster_role("r", vec![rule(&["get"], &[""], &["pods"])])],
+            vec![binding(
+                "ns1",
+                "ClusterRole",
+                "r",
+                vec![
+                    subject("ServiceAccount", "app", ""),
+                    subject("ServiceAccount", "bot", "ns2"),
+                ],
+            )],
+        );
+        let pods = get("", "pods").namespace("ns1");
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::service_account("ns1", "app"), &pods)
+                .reason,
+            "RBAC: allowed by RoleBinding \"r-binding/ns1\" of ClusterRole \"r\" to ServiceAccount \"app/ns1\""
+        );
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::service_account("ns2", "bot"), &pods)
+                .reason,
+            "RBAC: allowed by RoleBinding \"r-binding/ns1\" of ClusterRole \"r\" to ServiceAccount \"bot/ns2\""
+        );
+        // Findings keep the usual `namespace/name`.
+        assert_eq!(
+            policy.bindings[0].subjects[0].describe("ns1"),
+            "ServiceAccount \"ns1/app\""
         );
     }
 
