@@ -960,9 +960,22 @@ fn allowing_reasons(policy: &Policy, q: &Query) -> BTreeSet<String> {
             }
             true
         },
-        |_| {},
+        |_, _| {},
     );
     out
+}
+
+/// The messages of an `RBAC: ...` denial reason (the server's order is its cache's; a
+/// SubjectAccessReview prefixes the authorizer's name, `rbac: `, to a denial's reason).
+fn denial_messages(reason: &str) -> BTreeSet<String> {
+    let reason = reason.strip_prefix("rbac: ").unwrap_or(reason);
+    let Some(rest) = reason.strip_prefix("RBAC: ") else {
+        return BTreeSet::new();
+    };
+    match rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+        Some(list) => list.split(", ").map(str::to_string).collect(),
+        None => BTreeSet::from([rest.to_string()]),
+    }
 }
 
 /// `ClusterRoleBinding "x"` / `RoleBinding "name/ns"` from an `RBAC: allowed by ...` reason.
@@ -1125,8 +1138,16 @@ fn rbac_evaluator_agrees_with_subject_access_reviews() {
     // an aggregated role, a non-resource URL).
     let mut through = [0; 5];
     let mut by_binding: BTreeMap<String, usize> = BTreeMap::new();
+    let mut denied_with_errors = 0;
     for (q, (server, reason)) in queries.iter().zip(&answers) {
         let ours = policy.authorize_apiserver(&q.user, &q.request);
+        denied_with_errors += usize::from(!*server && !reason.is_empty());
+        if !ours.allowed && !*server && denial_messages(&ours.reason) != denial_messages(reason) {
+            disagreements.push(format!(
+                "user {:?} groups {:?}: {:?}\n    denied, server: {reason:?}\n    evaluator: {:?}",
+                q.user.name, q.user.groups, q.request, ours.reason
+            ));
+        }
         if ours.allowed != *server {
             disagreements.push(format!(
                 "user {:?} groups {:?}: {:?}\n    server: allowed={server} {reason:?}\n    evaluator: allowed={} {:?}",
@@ -1159,7 +1180,7 @@ fn rbac_evaluator_agrees_with_subject_access_reviews() {
     }
     let reviewed = started.elapsed();
     eprintln!(
-        "{} SubjectAccessReviews: {allowed} allowed ({} as system:masters, {} by a ClusterRoleBinding, {} by a RoleBinding, {} through an aggregated role, {} non-resource), {} denied, {} disagreements (seed {seed:#x}); cluster up {:.1} s, objects created {:.1} s, reviews {:.1} s",
+        "{} SubjectAccessReviews: {allowed} allowed ({} as system:masters, {} by a ClusterRoleBinding, {} by a RoleBinding, {} through an aggregated role, {} non-resource), {} denied ({} with resolution errors in the reason), {} disagreements (seed {seed:#x}); cluster up {:.1} s, objects created {:.1} s, reviews {:.1} s",
         queries.len(),
         through[0],
         through[1],
@@ -1167,6 +1188,7 @@ fn rbac_evaluator_agrees_with_subject_access_reviews() {
         through[3],
         through[4],
         queries.len() - allowed,
+        denied_with_errors,
         disagreements.len(),
         up.as_secs_f64(),
         (created - up).as_secs_f64(),

@@ -497,11 +497,30 @@ impl std::fmt::Display for ResolveError {
     }
 }
 
+/// The API server's text for a binding whose role does not resolve: the RBAC authorizer
+/// reads roles through listers, whose not-found error is `role.rbac.authorization.k8s.io
+/// "name" not found` (no namespace); a `Role` reference from a ClusterRoleBinding is looked
+/// up in no namespace, so it is not found either.
+pub fn upstream_error(role_ref: &RoleRef, error: &ResolveError) -> String {
+    let not_found = |kind: &str, name: &str| {
+        format!(
+            "{}.rbac.authorization.k8s.io {name:?} not found",
+            kind.to_ascii_lowercase()
+        )
+    };
+    match error {
+        ResolveError::NotFound { kind, name, .. } => not_found(kind, name),
+        ResolveError::UnsupportedKind(kind) if kind == "Role" => not_found(kind, &role_ref.name),
+        ResolveError::UnsupportedKind(kind) => format!("unsupported role reference kind: {kind:?}"),
+    }
+}
+
 /// The authorizer's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub allowed: bool,
-    /// `RBAC: allowed by ...` when allowed; the resolution errors met otherwise.
+    /// `RBAC: allowed by ...` when allowed; otherwise the resolution errors met, as the API
+    /// server words them (`RBAC: one error` or `RBAC: [first, second]`), or nothing.
     pub reason: String,
 }
 
@@ -726,13 +745,14 @@ impl Policy {
 
     /// Upstream `VisitRulesFor`: calls `visitor` with (binding, index of the first subject
     /// that applies, rule) for every rule that applies to `user` in `namespace`, and
-    /// `errors` with each resolution error; stops when `visitor` returns false.
+    /// `errors` with each binding whose role could not be resolved, and why; stops when
+    /// `visitor` returns false.
     pub fn visit_rules_for(
         &self,
         user: &UserInfo,
         namespace: &str,
         mut visitor: impl FnMut(&Binding, usize, &PolicyRule) -> bool,
-        mut errors: impl FnMut(ResolveError),
+        mut errors: impl FnMut(&Binding, ResolveError),
     ) {
         for binding in self.consulted(namespace) {
             let Some(subject) = binding
@@ -750,7 +770,7 @@ impl Policy {
                         }
                     }
                 }
-                Err(e) => errors(e),
+                Err(e) => errors(binding, e),
             }
         }
     }
@@ -772,7 +792,13 @@ impl Policy {
                 }
                 true
             },
-            |e| errors.push(e.to_string()),
+            |binding, e| {
+                let message = upstream_error(&binding.role_ref, &e);
+                // Upstream's aggregate error says each message once.
+                if !errors.contains(&message) {
+                    errors.push(message);
+                }
+            },
         );
         match reason {
             Some(reason) => Decision {
@@ -781,10 +807,10 @@ impl Policy {
             },
             None => Decision {
                 allowed: false,
-                reason: if errors.is_empty() {
-                    String::new()
-                } else {
-                    format!("RBAC: [{}]", errors.join(", "))
+                reason: match errors.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("RBAC: {one}"),
+                    many => format!("RBAC: [{}]", many.join(", ")),
                 },
             },
         }
@@ -1005,7 +1031,10 @@ mod tests {
         );
         let d = policy.authorize(&UserInfo::new("b", &[]), &get("", "pods").namespace("ns2"));
         assert!(!d.allowed);
-        assert_eq!(d.reason, "RBAC: [Role \"ns2/reader\" not found]");
+        assert_eq!(
+            d.reason,
+            "RBAC: role.rbac.authorization.k8s.io \"reader\" not found"
+        );
         assert!(
             !policy
                 .authorize(&UserInfo::new("c", &[]), &get("", "pods").namespace("ns1"))
@@ -1122,6 +1151,44 @@ mod tests {
                 "ClusterRoleBinding \"r-binding\" of ClusterRole \"r\" to ServiceAccount \"ghost/\"",
                 "RoleBinding \"r-binding/ns2\" of ClusterRole \"r\" to Group \"system:serviceaccounts:ns2\""
             ]
+        );
+    }
+
+    #[test]
+    fn denial_reasons_list_resolution_errors_as_upstream_does() {
+        let policy = Policy::new(
+            vec![],
+            vec![
+                binding("", "ClusterRole", "gone", vec![subject("User", "u", "")]),
+                binding("", "ClusterRole", "gone", vec![subject("Group", "g", "")]),
+                binding("", "Role", "crb-role", vec![subject("User", "u", "")]),
+                binding("ns1", "Role", "missing", vec![subject("User", "u", "")]),
+                binding("ns1", "Widget", "w", vec![subject("User", "u", "")]),
+            ],
+        );
+        let u = UserInfo::new("u", &["g"]);
+        // Cluster-wide: the ClusterRoleBindings only; the same error said once.
+        assert_eq!(
+            policy.authorize(&u, &get("", "nodes")).reason,
+            "RBAC: [clusterrole.rbac.authorization.k8s.io \"gone\" not found, role.rbac.authorization.k8s.io \"crb-role\" not found]"
+        );
+        assert_eq!(
+            policy
+                .authorize(&u, &get("", "pods").namespace("ns1"))
+                .reason,
+            "RBAC: [clusterrole.rbac.authorization.k8s.io \"gone\" not found, role.rbac.authorization.k8s.io \"crb-role\" not found, role.rbac.authorization.k8s.io \"missing\" not found, unsupported role reference kind: \"Widget\"]"
+        );
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::new("v", &["g"]), &get("", "nodes"))
+                .reason,
+            "RBAC: clusterrole.rbac.authorization.k8s.io \"gone\" not found"
+        );
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::new("v", &[]), &get("", "nodes"))
+                .reason,
+            ""
         );
     }
 
