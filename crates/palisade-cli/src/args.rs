@@ -25,6 +25,8 @@ pub enum Command {
         /// Rule ID (PSS007) or name (privileged-container).
         rule: String,
     },
+    /// Ask the RBAC policy of manifests or a live cluster: who can do something, and can a given user.
+    Rbac(Box<RbacArgs>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -236,4 +238,110 @@ impl ClusterArgs {
             concurrency: 0,
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub struct RbacArgs {
+    #[command(subcommand)]
+    pub command: RbacCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RbacCommand {
+    /// Every user, group and service account allowed VERB on RESOURCE, with the binding and role that grant it.
+    WhoCan(WhoCanArgs),
+    /// Whether a user or service account may VERB RESOURCE: prints yes or no and why; exits 0 for yes, 1 for no.
+    CanI(CanIArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RbacFormat {
+    Table,
+    Json,
+}
+
+/// What is asked: the request the authorizer would see.
+#[derive(Args, Debug)]
+pub struct RbacRequestArgs {
+    /// The verb: get, list, watch, create, update, patch, delete, deletecollection, or another (use, bind, escalate, impersonate, *).
+    #[arg(value_name = "VERB")]
+    pub verb: String,
+
+    /// As kubectl writes it: pods, deployments.apps, pods/exec, '*', or a non-resource URL (/healthz, /metrics).
+    #[arg(value_name = "RESOURCE")]
+    pub resource: String,
+
+    /// The namespace of the request (default: a cluster-wide request, which only ClusterRoleBindings grant).
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// The name of the object (rules with resourceNames grant only named requests).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// The subresource (exec, log, status, scale...); also written RESOURCE/SUBRESOURCE.
+    #[arg(long, value_name = "SUBRESOURCE")]
+    pub subresource: Option<String>,
+}
+
+/// Where the roles and bindings come from.
+#[derive(Args, Debug)]
+pub struct RbacInputArgs {
+    /// Manifests holding the Roles, ClusterRoles, RoleBindings and ClusterRoleBindings: files, folders, globs, or - for standard input.
+    #[arg(value_name = "PATH", required_unless_present = "cluster")]
+    pub paths: Vec<String>,
+
+    /// Read the roles and bindings from a live cluster instead (kubeconfig, or in-cluster config).
+    #[arg(long, conflicts_with = "paths")]
+    pub cluster: bool,
+
+    /// The kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster).
+    #[arg(long, value_name = "FILE", requires = "cluster")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+
+    /// A kubeconfig context other than the current one.
+    #[arg(long, value_name = "CONTEXT", requires = "cluster")]
+    pub context: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct WhoCanArgs {
+    #[command(flatten)]
+    pub request: RbacRequestArgs,
+
+    /// Also every namespace with RoleBindings: who can do it in at least one namespace, and where.
+    #[arg(short = 'A', long, conflicts_with = "namespace")]
+    pub all_namespaces: bool,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = RbacFormat::Table)]
+    pub format: RbacFormat,
+
+    #[command(flatten)]
+    pub input: RbacInputArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct CanIArgs {
+    #[command(flatten)]
+    pub request: RbacRequestArgs,
+
+    /// Who asks, as kubectl's --as: a user name, or system:serviceaccount:NAMESPACE:NAME.
+    #[arg(long = "as", value_name = "SUBJECT")]
+    pub as_user: String,
+
+    /// A group of the user (repeatable), as kubectl's --as-group. Without it a service account has its own groups.
+    #[arg(long = "as-group", value_name = "GROUP")]
+    pub as_groups: Vec<String>,
+
+    /// Print nothing: the exit code is the answer.
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = RbacFormat::Table)]
+    pub format: RbacFormat,
+
+    #[command(flatten)]
+    pub input: RbacInputArgs,
 }

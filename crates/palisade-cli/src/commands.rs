@@ -21,6 +21,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Scan(args) => scan(*args),
         Command::Rules(args) => rules(&args),
         Command::Explain { rule } => explain(&rule),
+        Command::Rbac(args) => crate::rbac::run(*args),
     }
 }
 
@@ -398,7 +399,7 @@ fn explain(key: &str) -> Result<ExitCode, String> {
     write_stdout(&catalog::rule_text(rule))
 }
 
-fn write_stdout(text: &str) -> Result<ExitCode, String> {
+pub(crate) fn write_stdout(text: &str) -> Result<ExitCode, String> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(ExitCode::SUCCESS),

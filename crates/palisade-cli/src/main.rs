@@ -6,6 +6,7 @@
 
 mod args;
 mod commands;
+mod rbac;
 
 use std::process::ExitCode;
 

@@ -341,8 +341,8 @@ impl Subject {
         }
     }
 
-    /// `User "alice"`, `ServiceAccount "ns/name"` (upstream writes `name/ns`; this reads
-    /// the usual way round).
+    /// `User "alice"`, `ServiceAccount "ns/name"`, for findings (upstream's reason text
+    /// writes `name/ns`: [`Binding::describe`] does, this reads the usual way round).
     pub fn describe(&self, binding_namespace: &str) -> String {
         match self.kind.as_str() {
             "ServiceAccount" => format!(
@@ -437,18 +437,28 @@ impl Binding {
         self.namespace.is_empty()
     }
 
-    /// Upstream's source description: `ClusterRoleBinding "x" of ClusterRole "y" to User "z"`.
+    /// Upstream's source description, exactly as the API server's reason says it:
+    /// `ClusterRoleBinding "x" of ClusterRole "y" to User "z"`, `RoleBinding "x/ns" of Role
+    /// "y" to ServiceAccount "name/ns"` (upstream `describeSubject`: a ServiceAccount is
+    /// `name/namespace`, its namespace defaulting to the binding's, so `name/` in a
+    /// ClusterRoleBinding without one).
     pub fn describe(&self, subject: &Subject) -> String {
         let own = if self.is_cluster_binding() {
             format!("ClusterRoleBinding {:?}", self.name)
         } else {
             format!("RoleBinding \"{}/{}\"", self.name, self.namespace)
         };
+        let to = match subject.kind.as_str() {
+            "ServiceAccount" => format!(
+                "ServiceAccount \"{}/{}\"",
+                subject.name,
+                subject.service_account_namespace(&self.namespace)
+            ),
+            kind => format!("{kind} {:?}", subject.name),
+        };
         format!(
-            "{own} of {} {:?} to {}",
-            self.role_ref.kind,
-            self.role_ref.name,
-            subject.describe(&self.namespace)
+            "{own} of {} {:?} to {to}",
+            self.role_ref.kind, self.role_ref.name
         )
     }
 }
@@ -487,11 +497,30 @@ impl std::fmt::Display for ResolveError {
     }
 }
 
+/// The API server's text for a binding whose role does not resolve: the RBAC authorizer
+/// reads roles through listers, whose not-found error is `role.rbac.authorization.k8s.io
+/// "name" not found` (no namespace); a `Role` reference from a ClusterRoleBinding is looked
+/// up in no namespace, so it is not found either.
+pub fn upstream_error(role_ref: &RoleRef, error: &ResolveError) -> String {
+    let not_found = |kind: &str, name: &str| {
+        format!(
+            "{}.rbac.authorization.k8s.io {name:?} not found",
+            kind.to_ascii_lowercase()
+        )
+    };
+    match error {
+        ResolveError::NotFound { kind, name, .. } => not_found(kind, name),
+        ResolveError::UnsupportedKind(kind) if kind == "Role" => not_found(kind, &role_ref.name),
+        ResolveError::UnsupportedKind(kind) => format!("unsupported role reference kind: {kind:?}"),
+    }
+}
+
 /// The authorizer's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     pub allowed: bool,
-    /// `RBAC: allowed by ...` when allowed; the resolution errors met otherwise.
+    /// `RBAC: allowed by ...` when allowed; otherwise the resolution errors met, as the API
+    /// server words them (`RBAC: one error` or `RBAC: [first, second]`), or nothing.
     pub reason: String,
 }
 
@@ -716,13 +745,14 @@ impl Policy {
 
     /// Upstream `VisitRulesFor`: calls `visitor` with (binding, index of the first subject
     /// that applies, rule) for every rule that applies to `user` in `namespace`, and
-    /// `errors` with each resolution error; stops when `visitor` returns false.
+    /// `errors` with each binding whose role could not be resolved, and why; stops when
+    /// `visitor` returns false.
     pub fn visit_rules_for(
         &self,
         user: &UserInfo,
         namespace: &str,
         mut visitor: impl FnMut(&Binding, usize, &PolicyRule) -> bool,
-        mut errors: impl FnMut(ResolveError),
+        mut errors: impl FnMut(&Binding, ResolveError),
     ) {
         for binding in self.consulted(namespace) {
             let Some(subject) = binding
@@ -740,7 +770,7 @@ impl Policy {
                         }
                     }
                 }
-                Err(e) => errors(e),
+                Err(e) => errors(binding, e),
             }
         }
     }
@@ -762,7 +792,13 @@ impl Policy {
                 }
                 true
             },
-            |e| errors.push(e.to_string()),
+            |binding, e| {
+                let message = upstream_error(&binding.role_ref, &e);
+                // Upstream's aggregate error says each message once.
+                if !errors.contains(&message) {
+                    errors.push(message);
+                }
+            },
         );
         match reason {
             Some(reason) => Decision {
@@ -771,10 +807,10 @@ impl Policy {
             },
             None => Decision {
                 allowed: false,
-                reason: if errors.is_empty() {
-                    String::new()
-                } else {
-                    format!("RBAC: [{}]", errors.join(", "))
+                reason: match errors.as_slice() {
+                    [] => String::new(),
+                    [one] => format!("RBAC: {one}"),
+                    many => format!("RBAC: [{}]", many.join(", ")),
                 },
             },
         }
@@ -995,7 +1031,10 @@ mod tests {
         );
         let d = policy.authorize(&UserInfo::new("b", &[]), &get("", "pods").namespace("ns2"));
         assert!(!d.allowed);
-        assert_eq!(d.reason, "RBAC: [Role \"ns2/reader\" not found]");
+        assert_eq!(
+            d.reason,
+            "RBAC: role.rbac.authorization.k8s.io \"reader\" not found"
+        );
         assert!(
             !policy
                 .authorize(&UserInfo::new("c", &[]), &get("", "pods").namespace("ns1"))
@@ -1109,9 +1148,83 @@ mod tests {
         assert_eq!(
             who,
             [
-                "ClusterRoleBinding \"r-binding\" of ClusterRole \"r\" to ServiceAccount \"/ghost\"",
+                "ClusterRoleBinding \"r-binding\" of ClusterRole \"r\" to ServiceAccount \"ghost/\"",
                 "RoleBinding \"r-binding/ns2\" of ClusterRole \"r\" to Group \"system:serviceaccounts:ns2\""
             ]
+        );
+    }
+
+    #[test]
+    fn denial_reasons_list_resolution_errors_as_upstream_does() {
+        let policy = Policy::new(
+            vec![],
+            vec![
+                binding("", "ClusterRole", "gone", vec![subject("User", "u", "")]),
+                binding("", "ClusterRole", "gone", vec![subject("Group", "g", "")]),
+                binding("", "Role", "crb-role", vec![subject("User", "u", "")]),
+                binding("ns1", "Role", "missing", vec![subject("User", "u", "")]),
+                binding("ns1", "Widget", "w", vec![subject("User", "u", "")]),
+            ],
+        );
+        let u = UserInfo::new("u", &["g"]);
+        // Cluster-wide: the ClusterRoleBindings only; the same error said once.
+        assert_eq!(
+            policy.authorize(&u, &get("", "nodes")).reason,
+            "RBAC: [clusterrole.rbac.authorization.k8s.io \"gone\" not found, role.rbac.authorization.k8s.io \"crb-role\" not found]"
+        );
+        assert_eq!(
+            policy
+                .authorize(&u, &get("", "pods").namespace("ns1"))
+                .reason,
+            "RBAC: [clusterrole.rbac.authorization.k8s.io \"gone\" not found, role.rbac.authorization.k8s.io \"crb-role\" not found, role.rbac.authorization.k8s.io \"missing\" not found, unsupported role reference kind: \"Widget\"]"
+        );
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::new("v", &["g"]), &get("", "nodes"))
+                .reason,
+            "RBAC: clusterrole.rbac.authorization.k8s.io \"gone\" not found"
+        );
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::new("v", &[]), &get("", "nodes"))
+                .reason,
+            ""
+        );
+    }
+
+    #[test]
+    fn reasons_name_service_accounts_as_upstream_does() {
+        // Upstream `describeSubject`: `name/namespace`, the namespace defaulting to the
+        // binding's (the API server's reason text, which `can-i` repeats).
+        let policy = Policy::new(
+            vec![cluster_role("r", vec![rule(&["get"], &[""], &["pods"])])],
+            vec![binding(
+                "ns1",
+                "ClusterRole",
+                "r",
+                vec![
+                    subject("ServiceAccount", "app", ""),
+                    subject("ServiceAccount", "bot", "ns2"),
+                ],
+            )],
+        );
+        let pods = get("", "pods").namespace("ns1");
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::service_account("ns1", "app"), &pods)
+                .reason,
+            "RBAC: allowed by RoleBinding \"r-binding/ns1\" of ClusterRole \"r\" to ServiceAccount \"app/ns1\""
+        );
+        assert_eq!(
+            policy
+                .authorize(&UserInfo::service_account("ns2", "bot"), &pods)
+                .reason,
+            "RBAC: allowed by RoleBinding \"r-binding/ns1\" of ClusterRole \"r\" to ServiceAccount \"bot/ns2\""
+        );
+        // Findings keep the usual `namespace/name`.
+        assert_eq!(
+            policy.bindings[0].subjects[0].describe("ns1"),
+            "ServiceAccount \"ns1/app\""
         );
     }
 
