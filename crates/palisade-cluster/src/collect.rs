@@ -128,7 +128,7 @@ async fn collect_async(
     let mut lists = stream::iter(targets.into_iter().map(|(ar, caps)| {
         let client = client.clone();
         async move {
-            let result = list_resource(client, &ar, &caps, namespace, page).await;
+            let result = list_resource(client, &ar, &caps, namespace, page, locator).await;
             (ar, caps, result)
         }
     }))
@@ -143,19 +143,12 @@ async fn collect_async(
         };
         let mut items = 0;
         match result {
-            Ok(listed) => {
+            Ok(mut listed) => {
                 collected.resources += 1;
                 collected.requests += listed.requests;
-                items = listed.items.len();
-                for item in listed.items {
-                    if owned_by_listed_controller(&item, locator) {
-                        collected.left_to_controller += 1;
-                        continue;
-                    }
-                    if let Some(object) = Object::from_json(&item, Origin::Cluster) {
-                        collected.objects.push(object);
-                    }
-                }
+                collected.left_to_controller += listed.left_to_controller;
+                items = listed.objects.len() + listed.left_to_controller;
+                collected.objects.append(&mut listed.objects);
             }
             Err(reason) => collected.unlisted.push(Unlisted {
                 api_version: ar.api_version.clone(),
@@ -193,8 +186,22 @@ async fn collect_async(
 }
 
 struct Listed {
-    items: Vec<Value>,
+    objects: Vec<Object>,
     requests: usize,
+    left_to_controller: usize,
+}
+
+impl Listed {
+    /// Keeps one listed item as an [`Object`]: each page's JSON is turned into compact
+    /// documents as it arrives and dropped, so a list of 50,000 objects never sits in
+    /// memory as JSON trees.
+    fn keep(&mut self, item: Value, ar: &ApiResource, locator: &PodSpecLocator) {
+        if owned_by_listed_controller(&item, locator) {
+            self.left_to_controller += 1;
+        } else if let Some(object) = Object::from_json(&with_type(item, ar), Origin::Cluster) {
+            self.objects.push(object);
+        }
+    }
 }
 
 /// Every object of one resource type, page by page. Secrets are listed as metadata only.
@@ -204,6 +211,7 @@ async fn list_resource(
     caps: &ApiCapabilities,
     namespace: Option<&str>,
     page: u32,
+    locator: &PodSpecLocator,
 ) -> Result<Listed, String> {
     let api: Api<DynamicObject> = match (caps.scope == Scope::Namespaced, namespace) {
         (true, Some(ns)) => Api::namespaced_with(client, ns, ar),
@@ -211,80 +219,78 @@ async fn list_resource(
     };
     let is_secret = ar.group.is_empty() && ar.plural == "secrets";
     let mut listed = Listed {
-        items: Vec::new(),
+        objects: Vec::new(),
         requests: 0,
+        left_to_controller: 0,
     };
+    let mut requests = 0;
     if is_secret {
         // Only metadata travels; the type is learnt by asking which Secrets are
         // service-account tokens (the one type a rule needs) with a field selector.
-        let tokens = all_pages(
-            &api,
-            page,
-            Some(LEGACY_TOKEN_SELECTOR),
-            &mut listed.requests,
-            true,
-        )
+        let mut token_uids = std::collections::HashSet::new();
+        all_pages(&api, page, Some(LEGACY_TOKEN_SELECTOR), &mut requests, true, |t| {
+            if let Some(uid) = t.pointer("/metadata/uid").and_then(Value::as_str) {
+                token_uids.insert(uid.to_string());
+            }
+        })
         .await?;
-        let token_uids: std::collections::HashSet<String> = tokens
-            .iter()
-            .filter_map(|t| t.pointer("/metadata/uid").and_then(Value::as_str))
-            .map(str::to_string)
-            .collect();
-        for mut secret in all_pages(&api, page, None, &mut listed.requests, true).await? {
+        all_pages(&api, page, None, &mut requests, true, |mut secret| {
             let uid = secret.pointer("/metadata/uid").and_then(Value::as_str);
             if uid.is_some_and(|u| token_uids.contains(u)) {
                 secret["type"] = Value::from(LEGACY_TOKEN_TYPE);
             }
-            listed.items.push(with_type(secret, ar));
-        }
+            listed.keep(secret, ar, locator);
+        })
+        .await?;
     } else {
-        for item in all_pages(&api, page, None, &mut listed.requests, false).await? {
-            listed.items.push(with_type(item, ar));
-        }
+        all_pages(&api, page, None, &mut requests, false, |item| {
+            listed.keep(item, ar, locator)
+        })
+        .await?;
     }
+    listed.requests = requests;
     Ok(listed)
 }
 
 const LEGACY_TOKEN_TYPE: &str = "kubernetes.io/service-account-token";
 const LEGACY_TOKEN_SELECTOR: &str = "type=kubernetes.io/service-account-token";
 
-/// Lists every page; `metadata_only` asks for `PartialObjectMetadata`.
+/// Lists every page, handing each item to `each` as its page arrives; `metadata_only`
+/// asks for `PartialObjectMetadata`.
 async fn all_pages(
     api: &Api<DynamicObject>,
     page: u32,
     field_selector: Option<&str>,
     requests: &mut usize,
     metadata_only: bool,
-) -> Result<Vec<Value>, String> {
+    mut each: impl FnMut(Value),
+) -> Result<(), String> {
     let mut params = ListParams::default().limit(page);
     if let Some(selector) = field_selector {
         params = params.fields(selector);
     }
-    let mut items = Vec::new();
     loop {
         *requests += 1;
         let next = if metadata_only {
             let list = api.list_metadata(&params).await.map_err(describe)?;
             let next = continue_token(&list);
-            items.extend(
-                list.items
-                    .into_iter()
-                    .map(|i| serde_json::json!({ "metadata": i.metadata })),
-            );
+            for item in list.items {
+                each(serde_json::json!({ "metadata": item.metadata }));
+            }
             next
         } else {
             let list = api.list(&params).await.map_err(describe)?;
             let next = continue_token(&list);
-            items.extend(
-                list.items
-                    .into_iter()
-                    .filter_map(|i| serde_json::to_value(i).ok()),
-            );
+            for item in list.items {
+                if let Ok(value) = serde_json::to_value(item) {
+                    each(value);
+                }
+            }
             next
         };
         match next {
             Some(token) => params = params.continue_token(&token),
-            None => return Ok(items),
+            None => return Ok(()),
         }
     }
 }
