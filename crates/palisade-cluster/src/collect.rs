@@ -228,11 +228,18 @@ async fn list_resource(
         // Only metadata travels; the type is learnt by asking which Secrets are
         // service-account tokens (the one type a rule needs) with a field selector.
         let mut token_uids = std::collections::HashSet::new();
-        all_pages(&api, page, Some(LEGACY_TOKEN_SELECTOR), &mut requests, true, |t| {
-            if let Some(uid) = t.pointer("/metadata/uid").and_then(Value::as_str) {
-                token_uids.insert(uid.to_string());
-            }
-        })
+        all_pages(
+            &api,
+            page,
+            Some(LEGACY_TOKEN_SELECTOR),
+            &mut requests,
+            true,
+            |t| {
+                if let Some(uid) = t.pointer("/metadata/uid").and_then(Value::as_str) {
+                    token_uids.insert(uid.to_string());
+                }
+            },
+        )
         .await?;
         all_pages(&api, page, None, &mut requests, true, |mut secret| {
             let uid = secret.pointer("/metadata/uid").and_then(Value::as_str);
