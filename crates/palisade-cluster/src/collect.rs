@@ -168,17 +168,16 @@ async fn collect_async(
         });
     }
     // Lists finish in any order; findings must not.
-    collected.objects.sort_by(|a, b| {
-        let key = |o: &Object| {
-            (
-                o.id.group().to_string(),
-                o.id.kind.clone(),
-                o.id.namespace.clone(),
-                o.id.name.clone(),
-            )
-        };
-        key(a).cmp(&key(b))
-    });
+    // Compared through borrowed keys: tens of thousands of objects are sorted.
+    fn key(o: &Object) -> (&str, &str, Option<&str>, &str) {
+        (
+            o.id.group(),
+            &o.id.kind,
+            o.id.namespace.as_deref(),
+            &o.id.name,
+        )
+    }
+    collected.objects.sort_by(|a, b| key(a).cmp(&key(b)));
     collected
         .unlisted
         .sort_by(|a, b| (&a.api_version, &a.resource).cmp(&(&b.api_version, &b.resource)));
