@@ -234,8 +234,7 @@ impl ClusterArgs {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
             namespace: self.namespace.clone(),
-            page_size: 0,
-            concurrency: 0,
+            ..Default::default()
         }
     }
 }

@@ -358,9 +358,7 @@ fn load_policy(input: &RbacInputArgs) -> Result<Loaded, String> {
         let options = palisade_cluster::ClusterOptions {
             kubeconfig: input.kubeconfig.clone(),
             context: input.context.clone(),
-            namespace: None,
-            page_size: 0,
-            concurrency: 0,
+            ..Default::default()
         };
         let collected = palisade_cluster::collect(
             &options,
@@ -371,7 +369,7 @@ fn load_policy(input: &RbacInputArgs) -> Result<Loaded, String> {
         let missing: Vec<String> = collected
             .unlisted
             .iter()
-            .filter(|u| u.api_version.starts_with(&format!("{RBAC_GROUP}/")))
+            .filter(|u| u.group() == RBAC_GROUP)
             .map(|u| format!("{} ({})", u.resource, u.reason))
             .collect();
         if !missing.is_empty() {

@@ -58,9 +58,14 @@ pub struct Unlisted {
 }
 
 impl Unlisted {
+    /// The API group (`""` for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
     /// `deployments.apps (forbidden)`.
     pub fn describe(&self) -> String {
-        let group = self.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        let group = self.group();
         let resource = if group.is_empty() {
             self.resource.clone()
         } else {

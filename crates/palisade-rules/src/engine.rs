@@ -220,12 +220,9 @@ fn unlisted_for(rule: &Rule, settings: &Settings) -> Vec<String> {
         .iter()
         .filter(|u| match rule.meta.scope {
             Scope::Kinds(kinds) => kinds.contains(&u.kind.as_str()),
-            Scope::Workloads => {
-                let group = u.api_version.rsplit_once('/').map_or("", |(g, _)| g);
-                settings.locator.knows(group, &u.kind)
-            }
+            Scope::Workloads => settings.locator.knows(u.group(), &u.kind),
             Scope::Inventory => {
-                let group = u.api_version.rsplit_once('/').map_or("", |(g, _)| g);
+                let group = u.group();
                 let inputs = area_inputs(rule.meta.area);
                 inputs.contains(&u.kind.as_str())
                     || (inputs.contains(&WORKLOADS) && settings.locator.knows(group, &u.kind))
