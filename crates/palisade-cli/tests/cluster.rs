@@ -4,14 +4,16 @@
 //! differences listed (and explained) here. A restricted user gets "not evaluated", never
 //! a pass.
 
+mod live;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use assert_cmd::Command;
+use kube::Client;
 use kube::api::{Api, DynamicObject, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::discovery::{ApiResource, Scope};
-use kube::{Client, Config};
+use live::{client, unlisted};
 use palisade_loader::{Limits, load_inputs};
 use palisade_testkit::TestCluster;
 use serde_json::{Value, json};
@@ -35,16 +37,6 @@ fn runtime() -> tokio::runtime::Runtime {
         .enable_all()
         .build()
         .unwrap()
-}
-
-async fn client(kubeconfig: &str) -> Client {
-    let config = Config::from_custom_kubeconfig(
-        Kubeconfig::read_from(kubeconfig).unwrap(),
-        &KubeConfigOptions::default(),
-    )
-    .await
-    .unwrap();
-    Client::try_from(config).unwrap()
 }
 
 /// The manifests' objects as JSON, in file order.
@@ -425,18 +417,7 @@ fn restricted_user_gets_not_evaluated_instead_of_passes() {
         }
     });
     let report = scan(&["--cluster", "--kubeconfig", &restricted, "--no-config"]);
-    let unlisted: Vec<String> = report["unlisted_resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| {
-            format!(
-                "{} {}",
-                u["resource"].as_str().unwrap(),
-                u["reason"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let unlisted = unlisted(&report);
     assert!(
         unlisted.contains(&"clusterrolebindings forbidden".to_string()),
         "{unlisted:?}"

@@ -4,12 +4,14 @@
 //! with the scanner's own token can list everything it reads except Secrets and finds
 //! nothing to say about its own objects.
 
+mod live;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
+use kube::Client;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, PostParams};
-use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use live::{client, unlisted};
 use palisade_testkit::TestCluster;
 use serde_json::{Value, json};
 
@@ -208,16 +210,6 @@ fn api_for(client: &Client, kind: &str, namespace: Option<&str>) -> Api<DynamicO
     }
 }
 
-async fn client(kubeconfig: &str) -> Client {
-    let config = Config::from_custom_kubeconfig(
-        Kubeconfig::read_from(kubeconfig).unwrap(),
-        &KubeConfigOptions::default(),
-    )
-    .await
-    .unwrap();
-    Client::try_from(config).unwrap()
-}
-
 /// Applies deploy/ in file order (as `kubectl apply -f deploy/` does), checks that a pod of
 /// the CronJob's template is admitted under `restricted`, and returns a token of the
 /// scanner's ServiceAccount.
@@ -324,18 +316,7 @@ fn scanner_service_account_can_scan_everything_but_secrets() {
     );
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     // Everything the scan lists on this server is granted, except Secrets.
-    let unlisted: Vec<String> = report["unlisted_resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| {
-            format!(
-                "{} {}",
-                u["resource"].as_str().unwrap(),
-                u["reason"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let unlisted = unlisted(&report);
     assert_eq!(unlisted, ["secrets forbidden"]);
     // The scanner's own objects, as the server stored them, have nothing to report.
     let own: Vec<&Value> = report["findings"]
