@@ -22,5 +22,5 @@ pub use node::{
     Document, DocumentBuilder, Entries, Items, Node, Pending, Pos, Scalar, StrRef, Value,
 };
 pub use object::{Object, ObjectRef, Origin};
-pub use path::{FieldPath, Segment};
+pub use path::{FieldPath, Segment, Segments};
 pub use selector::LabelSelector;

@@ -45,13 +45,8 @@ impl FieldPath {
         path
     }
 
-    pub fn segments(&self) -> impl Iterator<Item = Segment<'_>> {
-        self.0
-            .split_terminator(SEP)
-            .map(|s| match s.strip_prefix('I') {
-                Some(n) => Segment::Index(n.parse().unwrap_or(usize::MAX)),
-                None => Segment::Key(s.strip_prefix('K').unwrap_or(s)),
-            })
+    pub fn segments(&self) -> Segments<'_> {
+        Segments(&self.0)
     }
 
     /// Gives back the room reserved for growth (for paths kept for long).
@@ -100,6 +95,15 @@ impl FieldPath {
         self
     }
 
+    /// `self` followed by `key`, built in one allocation with room for a few more
+    /// segments (cloning and then growing would allocate twice).
+    #[must_use]
+    pub fn child(&self, key: &str) -> Self {
+        let mut path = String::with_capacity(self.0.len() + key.len() + 64);
+        path.push_str(&self.0);
+        FieldPath(path).owned_key(key)
+    }
+
     /// `self` followed by every segment of `rest`.
     #[must_use]
     pub fn join(&self, rest: &FieldPath) -> Self {
@@ -123,32 +127,68 @@ impl FieldPath {
     /// hundreds of thousands of paths, so this writes to a buffer rather than a formatter.
     pub fn render_into(&self, out: &mut String) {
         // Works on the encoding directly: an index segment already holds its digits.
-        let encoded = self.0.strip_suffix(SEP).unwrap_or(&self.0);
-        if encoded.is_empty() {
-            return;
-        }
-        for (i, seg) in encoded.split(SEP).enumerate() {
-            if let Some(digits) = seg.strip_prefix('I') {
+        for (i, (tag, text)) in self.raw_segments().enumerate() {
+            if tag == b'I' {
                 out.push('[');
-                out.push_str(digits);
+                out.push_str(text);
                 out.push(']');
-                continue;
-            }
-            let key = seg.strip_prefix('K').unwrap_or(seg);
-            if FieldPath::is_plain(key) {
+            } else if FieldPath::is_plain(text) {
                 if i > 0 {
                     out.push('.');
                 }
-                out.push_str(key);
+                out.push_str(text);
             } else {
                 out.push('[');
-                out.push_str(&serde_json::Value::from(key).to_string());
+                out.push_str(&serde_json::Value::from(text).to_string());
                 out.push(']');
             }
         }
     }
+
+    /// The encoded segments as (tag, text). Scanned byte by byte: segments are a few bytes
+    /// long, too short for a vectorised search to pay for its setup.
+    fn raw_segments(&self) -> impl Iterator<Item = (u8, &str)> {
+        let mut segments = Segments(&self.0);
+        std::iter::from_fn(move || segments.next_raw())
+    }
 }
 
+/// The segments of a [`FieldPath`], first to last.
+#[derive(Clone, Debug)]
+pub struct Segments<'a>(&'a str);
+
+impl<'a> Segments<'a> {
+    /// The next encoded segment: its tag byte (`K`, `I`) and its text.
+    fn next_raw(&mut self) -> Option<(u8, &'a str)> {
+        let bytes = self.0.as_bytes();
+        let &tag = bytes.first()?;
+        let end = bytes
+            .iter()
+            .position(|&b| b == SEP as u8)
+            .unwrap_or(bytes.len());
+        let segment = &self.0[..end];
+        self.0 = self.0.get(end + 1..).unwrap_or("");
+        // The tags and SEP are ASCII, so slicing after a tag is on a char boundary.
+        Some(match tag {
+            b'I' | b'K' => (tag, &segment[1..]),
+            // Never written by this module; read whole as a key.
+            _ => (b'K', segment),
+        })
+    }
+}
+
+impl<'a> Iterator for Segments<'a> {
+    type Item = Segment<'a>;
+
+    fn next(&mut self) -> Option<Segment<'a>> {
+        let (tag, text) = self.next_raw()?;
+        Some(if tag == b'I' {
+            Segment::Index(text.parse().unwrap_or(usize::MAX))
+        } else {
+            Segment::Key(text)
+        })
+    }
+}
 impl fmt::Display for FieldPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut out = String::with_capacity(self.0.len() + 8);

@@ -25,11 +25,18 @@ pub struct PodTemplate<'a> {
 impl<'a> PodTemplate<'a> {
     /// The path of a field of the pod spec, from the object root.
     pub fn spec_path(&self) -> FieldPath {
-        self.prefix.clone().key("spec")
+        self.prefix.child("spec")
     }
 
     pub fn metadata_path(&self) -> FieldPath {
-        self.prefix.clone().key("metadata")
+        self.prefix.child("metadata")
+    }
+
+    /// The path of a container from the object root (`spec.template.spec.containers[0]`).
+    pub fn container_path(&self, container: &Container<'_>) -> FieldPath {
+        self.spec_path()
+            .key(container.list.field())
+            .index(container.index)
     }
 
     /// Annotation value on the template, if present and a string.
@@ -268,7 +275,7 @@ mod tests {
         assert_eq!(names, ["i", "c1", "c2", "e"]);
         let c2 = t.containers().nth(2).unwrap();
         assert_eq!(
-            t.spec_path().join(&c2.path()).to_string(),
+            t.container_path(&c2).to_string(),
             "spec.jobTemplate.spec.template.spec.containers[1]"
         );
     }

@@ -77,7 +77,7 @@ impl<'a> PodView<'a> {
 
     /// Path of a container from the object root.
     pub fn container_path(&self, c: &Container<'_>) -> FieldPath {
-        self.template.spec_path().join(&c.path())
+        self.template.container_path(c)
     }
 
     /// Path of an annotation from the object root.

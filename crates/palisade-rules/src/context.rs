@@ -293,6 +293,7 @@ pub(crate) struct Views<'a> {
     pub(crate) network_policies: OnceLock<Vec<crate::rules::network::policy::NetworkPolicy<'a>>>,
     pub(crate) mesh_pods: OnceLock<Vec<crate::rules::mesh::MeshPod<'a>>>,
     pub(crate) istio_in_use: OnceLock<bool>,
+    pub(crate) workloads: OnceLock<Vec<(&'a Object, PodTemplate<'a>)>>,
     pub(crate) linkerd_in_use: OnceLock<bool>,
 }
 
@@ -308,6 +309,20 @@ impl<'a> InventoryCtx<'a> {
             settings,
             views,
         }
+    }
+
+    /// Every object with a pod template, in input order, with the template: found once per
+    /// evaluation (in parallel) for every inventory rule that walks the workloads.
+    pub fn workloads(&self) -> &'a [(&'a Object, PodTemplate<'a>)] {
+        let (inventory, locator) = (self.inventory, &self.settings.locator);
+        self.views.workloads.get_or_init(|| {
+            use rayon::prelude::*;
+            inventory
+                .objects()
+                .par_iter()
+                .filter_map(|o| Some((o, locator.pod_template(o)?)))
+                .collect()
+        })
     }
 
     /// Every namespace the input mentions: Namespace objects and the namespaces of
@@ -384,7 +399,7 @@ pub const PARTIAL_INPUT: &str = "the input may be only part of the cluster's con
 /// Collects the findings of one rule run. Locations are resolved here, so rules only ever
 /// name field paths.
 pub struct Sink {
-    rule: &'static RuleMeta,
+    pub(crate) rule: &'static RuleMeta,
     pub(crate) findings: Vec<Finding>,
     pub(crate) not_evaluated: Option<String>,
 }
@@ -415,11 +430,12 @@ impl Sink {
         message: impl Into<String>,
     ) -> &mut Finding {
         // Findings are kept until the report is written, hundreds of thousands of them:
-        // paths and messages are built with room to grow, which they no longer need.
-        let mut path = path;
-        path.shrink_to_fit();
+        // messages built by formatting can hold twice the room they need. Paths keep
+        // theirs (at most a few dozen bytes; shrinking each would cost a reallocation).
         let mut message = message.into();
-        message.shrink_to_fit();
+        if message.capacity() - message.len() > 32 {
+            message.shrink_to_fit();
+        }
         let location = Location::of(object, path);
         self.findings.push(Finding {
             rule: self.rule,

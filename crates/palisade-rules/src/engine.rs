@@ -73,29 +73,60 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
     let applies = |i: usize, object: &Object, is_workload: bool| {
         (is_workload && workload_rules[i]) || by_kind.get(object.kind()).is_some_and(|k| k[i])
     };
-    let empty = || (Vec::new(), vec![0usize; object_rules.len()]);
-    let object_pass = || {
+    // Each object's findings go into a per-thread scratch vector and leave it as one
+    // vector of their exact size; the parts are joined once below. (Folding into growing
+    // vectors copied half a million findings several times over as they doubled.)
+    let object_pass = || -> Vec<Vec<Finding>> {
+        let Some(first) = object_rules.first() else {
+            return Vec::new();
+        };
         inventory
             .objects()
             .par_iter()
-            .fold(empty, |(mut all, mut counts), object| {
+            .map_init(Vec::new, |scratch, object| {
                 let ctx = ObjectCtx::new(object, inventory, settings);
                 let is_workload = settings.locator.is_workload(object);
-                let start = all.len();
+                let mut sink = Sink::new(&first.meta);
+                std::mem::swap(&mut sink.findings, scratch);
                 for (i, rule) in object_rules.iter().enumerate() {
                     if let (true, Check::Object(check)) =
                         (applies(i, object, is_workload), rule.check)
                     {
-                        counts[i] += 1;
-                        let mut sink = Sink::new(&rule.meta);
+                        sink.rule = &rule.meta;
                         check(&ctx, &mut sink);
-                        all.append(&mut sink.findings);
                     }
                 }
-                all[start..].sort_by(order);
-                (all, counts)
+                std::mem::swap(&mut sink.findings, scratch);
+                scratch.sort_by(order);
+                // Moved out at their exact size; the scratch keeps its room for the next
+                // object (taking the vector would hand its spare capacity to the report).
+                let mut part = Vec::with_capacity(scratch.len());
+                part.append(scratch);
+                part
             })
-            .collect::<Vec<_>>()
+            .collect()
+    };
+    // How many objects each object rule looked at: decided by kind and whether the object
+    // is a workload, so counted per such pair.
+    let in_scope = || {
+        let mut pairs: std::collections::HashMap<(&str, bool), usize> = Default::default();
+        for object in inventory.objects() {
+            *pairs
+                .entry((object.kind(), settings.locator.is_workload(object)))
+                .or_default() += 1;
+        }
+        (0..object_rules.len())
+            .map(|i| {
+                pairs
+                    .iter()
+                    .filter(|((kind, is_workload), _)| {
+                        (*is_workload && workload_rules[i])
+                            || by_kind.get(kind).is_some_and(|k| k[i])
+                    })
+                    .map(|(_, n)| n)
+                    .sum::<usize>()
+            })
+            .collect::<Vec<usize>>()
     };
     let views = Views::default();
     let inventory_ctx = InventoryCtx::new(inventory, settings, &views);
@@ -117,17 +148,16 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
     let (object_parts, inventory_results) = rayon::join(object_pass, inventory_pass);
     // The parts are joined once into a vector of the exact size: growing one vector of
     // half a million findings by doubling would briefly hold it twice.
-    let total = object_parts.iter().map(|(f, _)| f.len()).sum::<usize>()
+    let total = object_parts.iter().map(Vec::len).sum::<usize>()
         + inventory_results
             .iter()
             .map(|(f, _)| f.len())
             .sum::<usize>();
     let mut findings = Vec::with_capacity(total);
-    let mut in_scope = vec![0usize; object_rules.len()];
-    for (mut part, counts) in object_parts {
+    for mut part in object_parts {
         findings.append(&mut part);
-        in_scope.iter_mut().zip(counts).for_each(|(t, c)| *t += c);
     }
+    let in_scope = in_scope();
     let mut inventory_findings = Vec::with_capacity(total - findings.len());
     let mut inventory_coverage = Vec::new();
     let inventory_rules = rules

@@ -258,16 +258,13 @@ pub fn apiservers<'a>(ctx: &InventoryCtx<'a>) -> &'a [ApiServer<'a>] {
 
 fn find_apiservers<'a>(ctx: &InventoryCtx<'a>) -> Vec<ApiServer<'a>> {
     let mut found = Vec::new();
-    for object in ctx.inventory.objects() {
-        let Some(template) = ctx.settings.locator.pod_template(object) else {
-            continue;
-        };
+    for &(object, template) in ctx.workloads() {
         for container in template.containers() {
             // The cheap test first: most containers are not the API server.
             if !runs_apiserver(&container) {
                 continue;
             }
-            let container_path = template.spec_path().join(&container.path());
+            let container_path = template.container_path(&container);
             if let Some(tokens) = apiserver_tokens(&container, &container_path) {
                 found.push(ApiServer {
                     object,

@@ -60,12 +60,10 @@ pub(crate) fn mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> &'a [MeshPod<'a>] {
 }
 
 fn find_mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> Vec<MeshPod<'a>> {
-    ctx.inventory
-        .objects()
+    ctx.workloads()
         .iter()
-        .filter(|o| !(o.kind() == "PodTemplate" && o.id.group().is_empty()))
-        .filter_map(|o| {
-            let template = ctx.settings.locator.pod_template(o)?;
+        .filter(|(o, _)| !(o.kind() == "PodTemplate" && o.id.group().is_empty()))
+        .filter_map(|&(o, template)| {
             Some(MeshPod {
                 object: o,
                 namespace: o.id.effective_namespace()?,

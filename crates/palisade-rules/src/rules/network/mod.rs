@@ -71,9 +71,12 @@ pub(crate) fn scoped_namespaces<'a>(
 
 /// The input's pods as NetworkPolicies see them, computed once per evaluation.
 pub(crate) fn pods_of<'a>(ctx: &InventoryCtx<'a>) -> &'a [policy::PodRef<'a>] {
-    ctx.views
-        .network_pods
-        .get_or_init(|| policy::pods(ctx.inventory, &ctx.settings.locator))
+    ctx.views.network_pods.get_or_init(|| {
+        ctx.workloads()
+            .iter()
+            .filter_map(|&(o, template)| policy::pod_ref_with(o, template))
+            .collect()
+    })
 }
 
 /// The input's valid NetworkPolicies, parsed once per evaluation.

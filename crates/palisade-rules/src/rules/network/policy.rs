@@ -35,6 +35,7 @@
 
 use std::net::IpAddr;
 
+use palisade_model::workload::PodTemplate;
 use palisade_model::{FieldPath, Inventory, LabelSelector, Node, Object};
 
 /// The API groups NetworkPolicy was served from (`extensions/v1beta1` for old manifests).
@@ -467,7 +468,14 @@ fn pod_ref<'a>(
     if o.kind() == "PodTemplate" && o.id.group().is_empty() {
         return None;
     }
-    let template = locator.pod_template(o)?;
+    pod_ref_with(o, locator.pod_template(o)?)
+}
+
+/// [`pod_ref`] for an object whose pod template has been found already.
+pub(crate) fn pod_ref_with<'a>(o: &'a Object, template: PodTemplate<'a>) -> Option<PodRef<'a>> {
+    if o.kind() == "PodTemplate" && o.id.group().is_empty() {
+        return None;
+    }
     let labels = template.labels().collect();
     Some(PodRef {
         object: o,

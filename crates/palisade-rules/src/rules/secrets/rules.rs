@@ -182,9 +182,8 @@ fn container_label(c: &Container<'_>) -> String {
     format!("{list} {:?}", c.name())
 }
 
-/// Each container's `env` entries with their path from the object root.
-fn env_entries<'a>(template: &PodTemplate<'a>) -> Vec<(Container<'a>, Node<'a>, FieldPath)> {
-    let spec = template.spec_path();
+/// Each container's `env` entries with their index in the list (see [`env_path`]).
+fn env_entries<'a>(template: &PodTemplate<'a>) -> Vec<(Container<'a>, Node<'a>, usize)> {
     let mut out = Vec::new();
     for c in template.containers() {
         for (j, e) in c
@@ -194,10 +193,16 @@ fn env_entries<'a>(template: &PodTemplate<'a>) -> Vec<(Container<'a>, Node<'a>, 
             .flat_map(|l| l.items())
             .enumerate()
         {
-            out.push((c, e, spec.join(&c.path()).key("env").index(j)));
+            out.push((c, e, j));
         }
     }
     out
+}
+
+/// The path of entry `j` of a container's `env` from the object root; built only for the
+/// entries a finding is about.
+fn env_path(template: &PodTemplate<'_>, c: &Container<'_>, j: usize) -> FieldPath {
+    template.container_path(c).key("env").index(j)
 }
 
 /// A Secret read into environment variables: one `env[].valueFrom.secretKeyRef` (with its
@@ -215,7 +220,7 @@ struct EnvSecret<'a> {
 fn env_secrets<'a>(template: &PodTemplate<'a>) -> Vec<EnvSecret<'a>> {
     let mut out: Vec<EnvSecret<'a>> = env_entries(template)
         .into_iter()
-        .filter_map(|(container, e, path)| {
+        .filter_map(|(container, e, j)| {
             let secret = e
                 .get_in(&["valueFrom", "secretKeyRef"])
                 .and_then(|r| r.str_at("name"))?;
@@ -223,11 +228,12 @@ fn env_secrets<'a>(template: &PodTemplate<'a>) -> Vec<EnvSecret<'a>> {
                 container,
                 secret,
                 var: Some(e.str_at("name").unwrap_or_default()),
-                path: path.key("valueFrom").key("secretKeyRef"),
+                path: env_path(template, &container, j)
+                    .key("valueFrom")
+                    .key("secretKeyRef"),
             })
         })
         .collect();
-    let spec = template.spec_path();
     for container in template.containers() {
         for (k, from) in container
             .node
@@ -241,8 +247,8 @@ fn env_secrets<'a>(template: &PodTemplate<'a>) -> Vec<EnvSecret<'a>> {
                     container,
                     secret,
                     var: None,
-                    path: spec
-                        .join(&container.path())
+                    path: template
+                        .container_path(&container)
                         .key("envFrom")
                         .index(k)
                         .key("secretRef"),
@@ -257,7 +263,7 @@ fn check_env_values(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(template) = ctx.pod_template() else {
         return;
     };
-    for (c, e, path) in env_entries(&template) {
+    for (c, e, j) in env_entries(&template) {
         let (Some(name), Some(value)) = (e.str_at("name"), e.str_at("value")) else {
             continue;
         };
@@ -267,7 +273,7 @@ fn check_env_values(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         };
         sink.report(
             ctx.object,
-            path.key("value"),
+            env_path(&template, &c, j).key("value"),
             format!(
                 "{} sets environment variable {name:?} to a literal that looks like {hint}",
                 container_label(&c)
@@ -431,16 +437,13 @@ fn externally_provided(ctx: &InventoryCtx<'_>, namespace: &str, name: &str) -> O
 
 fn check_committed_secrets(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let mut references = 0usize;
-    for object in ctx.inventory.objects() {
+    for &(object, template) in ctx.workloads() {
         let Some(namespace) = object.id.effective_namespace() else {
             continue;
         };
         if !ctx.is_regulated(namespace) {
             continue;
         }
-        let Some(template) = ctx.settings.locator.pod_template(object) else {
-            continue;
-        };
         for (name, path, how) in secret_references(&template) {
             references += 1;
             let Some(secret) = ctx

@@ -1,13 +1,16 @@
 //! SA001 (workloads on the default ServiceAccount) and SA006 (one ServiceAccount shared by
 //! unrelated apps).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 
 use palisade_model::Object;
 use palisade_model::workload::PodTemplate;
 
 use super::{SaSource, ServiceAccountUse, is_static_pod, service_account_of};
 use crate::context::{InventoryCtx, ObjectCtx, Sink};
+use crate::finding::{Location, Related};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 
 const SA_DOC: &str =
@@ -108,14 +111,10 @@ struct Member<'a> {
 }
 
 fn check_shared_service_account(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
-    let locator = &ctx.settings.locator;
     let mut any_workload = false;
     // Hash maps: grouping order does not matter (the engine orders findings).
     let mut by_account: HashMap<(&str, &str), Vec<Member<'_>>> = HashMap::new();
-    for object in ctx.inventory.objects() {
-        let Some(template) = locator.pod_template(object) else {
-            continue;
-        };
+    for &(object, template) in ctx.workloads() {
         any_workload = true;
         if is_controlled(object) || is_static_pod(object) {
             continue;
@@ -148,49 +147,55 @@ fn check_shared_service_account(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             *per_app.entry(m.app).or_default() += 1;
         }
         // The first few members of each app stand for it: enough to name SHOWN others
-        // for any member without rescanning the whole group each time.
-        let mut reps: Vec<&Member<'_>> = Vec::new();
+        // for any member without rescanning the whole group each time. Each stand-in's
+        // words and location are made once (a shared ServiceAccount can have thousands of
+        // members, each naming the same few others).
+        let mut reps: Vec<Rep<'_>> = Vec::new();
         let mut taken: HashMap<&str, usize> = HashMap::new();
         for m in members {
             let n = taken.entry(m.app).or_default();
             if *n < SHOWN {
                 *n += 1;
-                reps.push(m);
+                reps.push(Rep {
+                    app: m.app,
+                    named: format!("{:?} ({})", m.app, m.object.id),
+                    related: Related {
+                        location: Location::of(m.object, m.sa.path.clone()),
+                        message: Cow::Borrowed("another app using the same ServiceAccount"),
+                    },
+                });
             }
         }
         for member in members {
             let count = members.len() - per_app[member.app];
-            let others: Vec<&Member<'_>> = reps
-                .iter()
-                .copied()
-                .filter(|m| m.app != member.app)
-                .take(SHOWN)
-                .collect();
-            let mut list: Vec<String> = others
-                .iter()
-                .map(|m| format!("{:?} ({})", m.app, m.object.id))
-                .collect();
-            if count > SHOWN {
-                list.push(format!("and {} more workloads", count - SHOWN));
-            }
-            let finding = sink.report(
-                member.object,
-                member.sa.path.clone(),
-                format!(
-                    "ServiceAccount {name:?} in namespace {ns:?} runs app {:?} and is shared with other apps: {}",
-                    member.app,
-                    list.join(", ")
-                ),
+            let mut message = format!(
+                "ServiceAccount {name:?} in namespace {ns:?} runs app {:?} and is shared with other apps: ",
+                member.app
             );
-            for other in others {
-                finding.with_related(
-                    other.object,
-                    [other.sa.path.clone()],
-                    "another app using the same ServiceAccount",
-                );
+            let others = reps.iter().filter(|r| r.app != member.app).take(SHOWN);
+            for (i, other) in others.clone().enumerate() {
+                if i > 0 {
+                    message.push_str(", ");
+                }
+                message.push_str(&other.named);
             }
+            if count > SHOWN {
+                let _ = write!(message, ", and {} more workloads", count - SHOWN);
+            }
+            let finding = sink.report(member.object, member.sa.path.clone(), message);
+            finding
+                .related
+                .extend(others.map(|other| other.related.clone()));
         }
     }
+}
+
+/// A member that stands for its app in the other members' findings.
+struct Rep<'a> {
+    app: &'a str,
+    /// `"app" (Kind ns/name)`.
+    named: String,
+    related: Related,
 }
 
 #[cfg(test)]

@@ -77,18 +77,21 @@ pub static RULES: [Rule; 3] = [
 ];
 
 /// The containers of a template with their image, parsed (containers without an image or
-/// with an unparseable one are skipped).
-fn images<'a>(template: PodTemplate<'a>) -> Vec<(Container<'a>, &'a str, ImageRef, FieldPath)> {
-    let spec = template.spec_path();
+/// with an unparseable one are skipped). The image's path is built only for a finding
+/// ([`image_path`]).
+fn images<'a>(template: PodTemplate<'a>) -> Vec<(Container<'a>, &'a str, ImageRef)> {
     template
         .containers()
         .filter_map(|c| {
             let text = c.node.str_at("image")?;
             let parsed = image::parse(text).ok()?;
-            let path = spec.join(&c.path()).key("image");
-            Some((c, text, parsed, path))
+            Some((c, text, parsed))
         })
         .collect()
+}
+
+fn image_path(template: &PodTemplate<'_>, c: &Container<'_>) -> FieldPath {
+    template.container_path(c).key("image")
 }
 
 fn describe(c: &Container<'_>) -> String {
@@ -104,11 +107,11 @@ fn check_digest(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(template) = ctx.pod_template() else {
         return;
     };
-    for (c, text, parsed, path) in images(template) {
+    for (c, text, parsed) in images(template) {
         if parsed.digest.is_none() {
             sink.report(
                 ctx.object,
-                path,
+                image_path(&template, &c),
                 format!(
                     "{} image {text:?} is not pinned by digest: the tag can be moved to other content",
                     describe(&c)
@@ -122,7 +125,7 @@ fn check_latest(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(template) = ctx.pod_template() else {
         return;
     };
-    for (c, text, parsed, path) in images(template) {
+    for (c, text, parsed) in images(template) {
         // A digest pins the image whatever the tag says.
         if parsed.digest.is_some() {
             continue;
@@ -134,7 +137,7 @@ fn check_latest(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         };
         sink.report(
             ctx.object,
-            path,
+            image_path(&template, &c),
             format!("{} image {text:?} {why}", describe(&c)),
         );
     }
@@ -146,10 +149,7 @@ fn check_registry(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         sink.not_evaluated("no registry allowlist is configured (setting `registries`)");
         return;
     }
-    for object in ctx.inventory.objects() {
-        let Some(template) = ctx.settings.locator.pod_template(object) else {
-            continue;
-        };
+    for &(object, template) in ctx.workloads() {
         report_registries(object, template, allow, sink);
     }
 }
@@ -160,7 +160,7 @@ fn report_registries(
     allow: &[String],
     sink: &mut Sink,
 ) {
-    for (c, text, parsed, path) in images(template) {
+    for (c, text, parsed) in images(template) {
         let repository = parsed.repository();
         if allow
             .iter()
@@ -170,7 +170,7 @@ fn report_registries(
         }
         sink.report(
             object,
-            path,
+            image_path(&template, &c),
             format!(
                 "{} image {text:?} ({repository}) is not from an allowed registry (allowed: {})",
                 describe(&c),

@@ -264,7 +264,7 @@ fn check_probe(ctx: &ObjectCtx<'_>, sink: &mut Sink, probe: &str) {
         if container.node.get(probe).is_some() {
             continue;
         }
-        let path: FieldPath = template.spec_path().join(&container.path()).key(probe);
+        let path: FieldPath = template.container_path(&container).key(probe);
         sink.report(
             ctx.object,
             path,
