@@ -20,6 +20,7 @@ use crate::error::LoadWarning;
 use crate::limits::Limits;
 use crate::resolve::{self, plain_key, resolve_plain};
 use crate::split::Chunk;
+use crate::words::{HIGH_BITS, has_byte, has_byte_below};
 use crate::yaml::{ParsedDocument, duplicate_key_warning, insert};
 
 /// Why the fast path declined; only used to fall back.
@@ -57,20 +58,6 @@ struct Fast<'t> {
     entries: Vec<(StrRef, Pos, Pending)>,
     /// Items of the sequences being built, likewise.
     items: Vec<Pending>,
-}
-
-const LOW_BITS: u64 = 0x0101_0101_0101_0101;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
-/// Whether any byte of `w` is below `n` (`n` at most 0x80); exact, as the classic
-/// "has less" bit trick: a borrow reaches a high bit only from a byte below `n`.
-fn has_byte_below(w: u64, n: u8) -> bool {
-    w.wrapping_sub(LOW_BITS * u64::from(n)) & !w & HIGH_BITS != 0
-}
-
-/// Whether any byte of `w` equals `b`.
-fn has_byte(w: u64, b: u8) -> bool {
-    has_byte_below(w ^ (LOW_BITS * u64::from(b)), 1)
 }
 
 /// Parses one chunk on the fast path, or declines.
@@ -933,31 +920,4 @@ fn quoted(s: &str, start: usize) -> R<(String, usize)> {
         i += 1;
     }
     Err(Bail)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{has_byte, has_byte_below};
-    use proptest::prelude::*;
-
-    proptest! {
-        /// The word-at-a-time tests agree with looking at each byte.
-        #[test]
-        fn word_tests_agree_with_bytes(bytes in any::<[u8; 8]>(), n in 0u8..=0x80, b in any::<u8>()) {
-            let w = u64::from_le_bytes(bytes);
-            prop_assert_eq!(has_byte_below(w, n), bytes.iter().any(|&x| x < n));
-            prop_assert_eq!(has_byte(w, b), bytes.contains(&b));
-        }
-    }
-
-    #[test]
-    fn word_tests_on_yaml_bytes() {
-        let w = u64::from_le_bytes(*b"  image:");
-        assert!(!has_byte(w, b'\n') && !has_byte_below(w, 0x20) && !has_byte(w, 0x7f));
-        let w = u64::from_le_bytes(*b"abc\ndefg");
-        assert!(has_byte(w, b'\n') && has_byte_below(w, 0x20));
-        let w = u64::from_le_bytes(*b"abc\tdefg");
-        assert!(!has_byte(w, b'\n') && has_byte_below(w, 0x20));
-        assert!(has_byte(u64::from_le_bytes(*b"abcdefg\x7f"), 0x7f));
-    }
 }

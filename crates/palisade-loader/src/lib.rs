@@ -11,6 +11,7 @@ mod fast;
 mod limits;
 pub mod resolve;
 mod split;
+mod words;
 mod yaml;
 
 use std::io::Read;

@@ -45,6 +45,22 @@ fn has_content(line: &str) -> bool {
     !(t.is_empty() || t.starts_with('#'))
 }
 
+/// The lines of `text`, each with its `\n` (as `split_inclusive('\n')`), found eight bytes
+/// at a time.
+fn lines_inclusive(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = crate::words::find_byte(rest.as_bytes(), b'\n').map_or(rest.len(), |i| i + 1);
+        // `\n` is ASCII, so `end` is a char boundary.
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
 pub fn split_documents<'a>(text: &'a str) -> Split<'a> {
     if text.trim_start().starts_with('{') {
         return split_json(text);
@@ -65,7 +81,7 @@ pub fn split_documents<'a>(text: &'a str) -> Split<'a> {
             json: false,
         });
     };
-    for (line_no, line) in (1u32..).zip(text.split_inclusive('\n')) {
+    for (line_no, line) in (1u32..).zip(lines_inclusive(text)) {
         let next = offset + line.len();
         if let Some(rest) = line.strip_prefix("---") {
             if content && !ignoring {
@@ -177,6 +193,17 @@ fn split_json(text: &str) -> Split<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lines_are_those_of_split_inclusive() {
+        for t in ["", "a", "a\n", "a\nb", "\n\n", "é\nü\n\nx", "---\n...\n"] {
+            assert_eq!(
+                lines_inclusive(t).collect::<Vec<_>>(),
+                t.split_inclusive('\n').collect::<Vec<_>>(),
+                "{t:?}"
+            );
+        }
+    }
 
     fn chunks(text: &str) -> Vec<(u32, String)> {
         split_documents(text)

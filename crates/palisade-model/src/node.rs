@@ -266,6 +266,7 @@ fn short_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
+#[inline]
 fn text_at(text: &str, s: StrRef) -> &str {
     let start = s.offset as usize;
     text.get(start..start + s.len as usize).unwrap_or("")
@@ -467,8 +468,25 @@ impl<'a> Entries<'a> {
 }
 
 impl<'a> Node<'a> {
+    #[inline]
     fn raw(&self) -> &'a RawNode {
         &self.doc.nodes[self.id as usize]
+    }
+
+    /// The entries of this node when it is a mapping, read straight from the payload:
+    /// the lookups below are the hottest code of an evaluation.
+    #[inline]
+    fn map_entries(&self) -> Option<Entries<'a>> {
+        match self.raw().payload {
+            Payload::Map { first, len } => Some(Entries {
+                items: Items {
+                    doc: self.doc,
+                    next: first,
+                    end: first + len,
+                },
+            }),
+            _ => None,
+        }
     }
 
     /// The node's id within its document.
@@ -514,6 +532,7 @@ impl<'a> Node<'a> {
         }
     }
 
+    #[inline]
     pub fn is_null(&self) -> bool {
         matches!(self.raw().payload, Payload::Null)
     }
@@ -524,16 +543,15 @@ impl<'a> Node<'a> {
 
     /// The entry for `key`, with an explicit `null` treated as absent: the API server
     /// decodes into typed Go structs, where both are a nil pointer.
+    #[inline]
     pub fn get(&self, key: &str) -> Option<Node<'a>> {
         self.entry(key).filter(|n| !n.is_null())
     }
 
     /// The entry for `key`, nulls included.
+    #[inline]
     pub fn entry(&self, key: &str) -> Option<Node<'a>> {
-        match self.value() {
-            Value::Map(entries) => entries.entry(key),
-            _ => None,
-        }
+        self.map_entries()?.entry(key)
     }
 
     /// Follows a chain of keys (see [`Node::get`]).
@@ -541,9 +559,10 @@ impl<'a> Node<'a> {
         keys.iter().try_fold(*self, |node, key| node.get(key))
     }
 
+    #[inline]
     pub fn as_str(&self) -> Option<&'a str> {
-        match self.value() {
-            Value::Str(s) => Some(s),
+        match self.raw().payload {
+            Payload::Str(s) => Some(text_at(&self.doc.text, s)),
             _ => None,
         }
     }
@@ -570,16 +589,18 @@ impl<'a> Node<'a> {
 
     /// The entries of a mapping, or `None` when this is not a mapping.
     pub fn as_map(&self) -> Option<Entries<'a>> {
-        match self.value() {
-            Value::Map(e) => Some(e),
-            _ => None,
-        }
+        self.map_entries()
     }
 
     /// The items of a sequence, or nothing when this is not a sequence.
+    #[inline]
     pub fn items(&self) -> Items<'a> {
-        match self.value() {
-            Value::Seq(items) => items,
+        match self.raw().payload {
+            Payload::Seq { first, len } => Items {
+                doc: self.doc,
+                next: first,
+                end: first + len,
+            },
             _ => Items::empty(self.doc),
         }
     }
@@ -589,11 +610,13 @@ impl<'a> Node<'a> {
     }
 
     /// The string under `key`, if it is a string.
+    #[inline]
     pub fn str_at(&self, key: &str) -> Option<&'a str> {
         self.get(key).and_then(|n| n.as_str())
     }
 
     /// The bool under `key`, if it is a bool.
+    #[inline]
     pub fn bool_at(&self, key: &str) -> Option<bool> {
         self.get(key).and_then(|n| n.as_bool())
     }

@@ -3,7 +3,7 @@
 
 use rayon::prelude::*;
 
-use palisade_model::{Inventory, Object};
+use palisade_model::Inventory;
 
 use crate::context::{InventoryCtx, ObjectCtx, Settings, Sink, Views};
 use crate::finding::Finding;
@@ -70,9 +70,6 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
         .iter()
         .map(|r| matches!(r.meta.scope, Scope::Workloads))
         .collect();
-    let applies = |i: usize, object: &Object, is_workload: bool| {
-        (is_workload && workload_rules[i]) || by_kind.get(object.kind()).is_some_and(|k| k[i])
-    };
     // Each object's findings go into a per-thread scratch vector and leave it as one
     // vector of their exact size; the parts are joined once below. (Folding into growing
     // vectors copied half a million findings several times over as they doubled.)
@@ -88,10 +85,12 @@ pub fn evaluate(inventory: &Inventory, rules: &[&'static Rule], settings: &Setti
                 let is_workload = settings.locator.is_workload(object);
                 let mut sink = Sink::new(&first.meta);
                 std::mem::swap(&mut sink.findings, scratch);
+                // The kind's rules, looked up once per object rather than once per rule.
+                let of_kind = by_kind.get(object.kind());
                 for (i, rule) in object_rules.iter().enumerate() {
-                    if let (true, Check::Object(check)) =
-                        (applies(i, object, is_workload), rule.check)
-                    {
+                    let applies =
+                        (is_workload && workload_rules[i]) || of_kind.is_some_and(|k| k[i]);
+                    if let (true, Check::Object(check)) = (applies, rule.check) {
                         sink.rule = &rule.meta;
                         check(&ctx, &mut sink);
                     }

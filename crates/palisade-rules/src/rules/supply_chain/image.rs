@@ -8,19 +8,22 @@
 //! `index.docker.io` rewritten to `docker.io`). A registry port (`host:5000/app`) is
 //! therefore not a tag, and `name@digest` has no tag but is pinned.
 
-/// A parsed, normalised image reference.
+use std::borrow::Cow;
+
+/// A parsed, normalised image reference, borrowing from the reference text where
+/// normalisation leaves it unchanged (every rule parses every container's image).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ImageRef {
+pub struct ImageRef<'a> {
     /// Registry host (with port), normalised: `docker.io` for Docker Hub.
-    pub domain: String,
+    pub domain: Cow<'a, str>,
     /// Repository path within the registry (`library/nginx`).
-    pub path: String,
-    pub tag: Option<String>,
+    pub path: Cow<'a, str>,
+    pub tag: Option<&'a str>,
     /// `algorithm:hex`, validated.
-    pub digest: Option<String>,
+    pub digest: Option<&'a str>,
 }
 
-impl ImageRef {
+impl ImageRef<'_> {
     /// `domain/path`, the fully qualified repository name.
     pub fn repository(&self) -> String {
         format!("{}/{}", self.domain, self.path)
@@ -34,7 +37,7 @@ const NAME_TOTAL_LENGTH_MAX: usize = 255;
 
 /// Parses `image` as `docker pull` would (`reference.ParseNormalizedNamed` plus tag and
 /// digest). Errors say why the reference is invalid.
-pub fn parse(image: &str) -> Result<ImageRef, String> {
+pub fn parse(image: &str) -> Result<ImageRef<'_>, String> {
     if image.is_empty() {
         return Err("the reference is empty".to_string());
     }
@@ -42,7 +45,7 @@ pub fn parse(image: &str) -> Result<ImageRef, String> {
     let (rest, digest) = match image.split_once('@') {
         Some((name, digest)) => {
             validate_digest(digest)?;
-            (name, Some(digest.to_string()))
+            (name, Some(digest))
         }
         None => (image, None),
     };
@@ -74,30 +77,32 @@ pub fn parse(image: &str) -> Result<ImageRef, String> {
     Ok(ImageRef {
         domain,
         path,
-        tag: tag.map(str::to_string),
+        tag,
         digest,
     })
 }
 
 /// `splitDockerDomain` of normalize.go.
-fn split_domain(name: &str) -> (String, String) {
-    let (mut domain, mut path) = match name.split_once('/') {
+fn split_domain(name: &str) -> (Cow<'_, str>, Cow<'_, str>) {
+    let (mut domain, path) = match name.split_once('/') {
         Some((first, rest))
             if first.contains(['.', ':'])
                 || first == "localhost"
                 || first.bytes().any(|b| b.is_ascii_uppercase()) =>
         {
-            (first.to_string(), rest.to_string())
+            (first, rest)
         }
-        _ => (DEFAULT_DOMAIN.to_string(), name.to_string()),
+        _ => (DEFAULT_DOMAIN, name),
     };
     if domain == LEGACY_DEFAULT_DOMAIN {
-        domain = DEFAULT_DOMAIN.to_string();
+        domain = DEFAULT_DOMAIN;
     }
-    if domain == DEFAULT_DOMAIN && !path.contains('/') {
-        path = format!("{OFFICIAL_REPO_PREFIX}{path}");
-    }
-    (domain, path)
+    let path = if domain == DEFAULT_DOMAIN && !path.contains('/') {
+        Cow::Owned(format!("{OFFICIAL_REPO_PREFIX}{path}"))
+    } else {
+        Cow::Borrowed(path)
+    };
+    (Cow::Borrowed(domain), path)
 }
 
 /// `[\w][\w.-]{0,127}`.
@@ -272,7 +277,7 @@ pub fn allowed_by(repository: &str, entry: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn p(s: &str) -> ImageRef {
+    fn p(s: &str) -> ImageRef<'_> {
         parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
     }
 
@@ -302,18 +307,20 @@ mod tests {
         assert_eq!(r.tag, None);
         let r = p("localhost:5000/team/app:v2");
         assert_eq!(r.domain, "localhost:5000");
-        assert_eq!(r.tag.as_deref(), Some("v2"));
+        assert_eq!(r.tag, Some("v2"));
         let r = p("localhost/app");
         assert_eq!(r.domain, "localhost");
     }
 
     #[test]
     fn digest_without_tag_and_both() {
-        let r = p(&format!("ghcr.io/acme/app@{D}"));
+        let text = format!("ghcr.io/acme/app@{D}");
+        let r = p(&text);
         assert_eq!(r.tag, None);
-        assert_eq!(r.digest.as_deref(), Some(D));
-        let r = p(&format!("ghcr.io/acme/app:1.0@{D}"));
-        assert_eq!(r.tag.as_deref(), Some("1.0"));
+        assert_eq!(r.digest, Some(D));
+        let text = format!("ghcr.io/acme/app:1.0@{D}");
+        let r = p(&text);
+        assert_eq!(r.tag, Some("1.0"));
         assert!(r.digest.is_some());
         assert!(parse("app@sha256:abc").is_err());
         assert!(parse(&format!("app@md5:{}", &D[7..])).is_err());

@@ -79,7 +79,7 @@ pub static RULES: [Rule; 3] = [
 /// The containers of a template with their image, parsed (containers without an image or
 /// with an unparseable one are skipped). The image's path is built only for a finding
 /// ([`image_path`]).
-fn images<'a>(template: PodTemplate<'a>) -> Vec<(Container<'a>, &'a str, ImageRef)> {
+fn images<'a>(template: PodTemplate<'a>) -> Vec<(Container<'a>, &'a str, ImageRef<'a>)> {
     template
         .containers()
         .filter_map(|c| {
