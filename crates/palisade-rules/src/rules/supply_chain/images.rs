@@ -130,7 +130,7 @@ fn check_latest(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         if parsed.digest.is_some() {
             continue;
         }
-        let why = match parsed.tag.as_deref() {
+        let why = match parsed.tag {
             None => "has no tag, so it is pulled as :latest",
             Some("latest") => "uses the latest tag",
             Some(_) => continue,
