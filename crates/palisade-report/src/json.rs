@@ -447,6 +447,10 @@ fn finding_var(f: &Finding) -> FindingVar<'_> {
 #[derive(Default)]
 struct CompactWriter {
     path: String,
+    /// Paths rendered as JSON strings, by their encoding: findings of one rule repeat the
+    /// same few paths across objects, and rendering one costs more than looking it up.
+    /// One writer serves one chunk of findings, which bounds this.
+    paths: HashMap<FieldPath, Vec<u8>>,
     object: Option<(*const ObjectRef, Vec<u8>)>,
     file: Option<(*const u8, usize, Vec<u8>)>,
 }
@@ -523,9 +527,16 @@ impl CompactWriter {
         buf.extend_from_slice(b",\"column\":");
         json_known(buf, location.pos.column);
         buf.extend_from_slice(b",\"path\":");
+        if let Some(rendered) = self.paths.get(&location.path) {
+            buf.extend_from_slice(rendered);
+            return;
+        }
         self.path.clear();
         location.path.render_into(&mut self.path);
-        json_str(buf, &self.path);
+        let mut rendered = Vec::with_capacity(self.path.len() + 2);
+        json_str(&mut rendered, &self.path);
+        buf.extend_from_slice(&rendered);
+        self.paths.insert(location.path.clone(), rendered);
     }
 
     fn file_json(&mut self, buf: &mut Vec<u8>, file: Option<&str>) {
