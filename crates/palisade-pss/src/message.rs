@@ -73,6 +73,8 @@ fn is_go_printable(c: char) -> bool {
 pub fn aggregate_detail<'a>(failures: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut out = String::new();
     for (i, (reason, detail)) in failures.into_iter().enumerate() {
+        // Room for this failure at once (a finding's message is usually one failure).
+        out.reserve(reason.len().max(24) + detail.len() + 5);
         if i > 0 {
             out.push_str(", ");
         }
