@@ -120,37 +120,31 @@ pub struct Summary {
 
 impl Report {
     pub fn summary(&self) -> Summary {
+        use rayon::prelude::*;
+        // Counted over chunks in parallel (the report can hold half a million findings),
+        // then merged.
+        let parts: Vec<Counts<'_>> = self
+            .findings
+            .par_chunks(16 * 1024)
+            .map(Counts::of)
+            .collect();
         let mut by_severity = BTreeMap::new();
         for s in Severity::ALL {
             by_severity.insert(s, 0);
         }
-        let (mut open, mut waived, mut baselined) = (0, 0, 0);
         let mut all_by_severity = by_severity.clone();
-        for f in &self.findings {
-            *all_by_severity.entry(f.severity).or_insert(0) += 1;
-            match f.status() {
-                Status::Open => {
-                    open += 1;
-                    *by_severity.entry(f.severity).or_insert(0) += 1;
-                }
-                Status::Waived => waived += 1,
-                Status::Baselined => baselined += 1,
+        let (mut open, mut waived, mut baselined) = (0, 0, 0);
+        let mut objects: std::collections::HashSet<&ObjectRef> = Default::default();
+        for part in parts {
+            for (i, s) in Severity::ALL.into_iter().enumerate() {
+                *all_by_severity.entry(s).or_insert(0) += part.all[i];
+                *by_severity.entry(s).or_insert(0) += part.open[i];
             }
+            open += part.open.iter().sum::<usize>();
+            waived += part.waived;
+            baselined += part.baselined;
+            objects.extend(part.objects.into_values());
         }
-        // Findings share their object's `Arc`: telling objects apart by address first
-        // (consecutive findings are mostly about the same one) hashes each object's names
-        // once rather than once per finding; equal objects behind different `Arc`s (the
-        // subjects of findings about something absent) are then merged by value.
-        let mut by_address: std::collections::HashMap<usize, &ObjectRef> = Default::default();
-        let mut last = None;
-        for f in self.findings.iter().filter(|f| f.status() == Status::Open) {
-            let address = std::sync::Arc::as_ptr(&f.object) as usize;
-            if last != Some(address) {
-                last = Some(address);
-                by_address.entry(address).or_insert(&*f.object);
-            }
-        }
-        let objects: std::collections::HashSet<&ObjectRef> = by_address.into_values().collect();
         Summary {
             findings: open,
             by_severity,
@@ -159,6 +153,54 @@ impl Report {
             baselined,
             all_by_severity,
         }
+    }
+}
+
+/// A chunk's share of a [`Summary`].
+struct Counts<'a> {
+    /// By the index of the severity in [`Severity::ALL`].
+    all: [usize; Severity::ALL.len()],
+    open: [usize; Severity::ALL.len()],
+    waived: usize,
+    baselined: usize,
+    /// Objects with open findings, by the address of their shared `Arc`.
+    objects: std::collections::HashMap<usize, &'a ObjectRef>,
+}
+
+impl<'a> Counts<'a> {
+    fn of(findings: &'a [Finding]) -> Self {
+        let mut counts = Counts {
+            all: [0; Severity::ALL.len()],
+            open: [0; Severity::ALL.len()],
+            waived: 0,
+            baselined: 0,
+            objects: Default::default(),
+        };
+        // Findings share their object's `Arc`: telling objects apart by address first
+        // (consecutive findings are mostly about the same one) hashes each object's names
+        // once rather than once per finding; equal objects behind different `Arc`s (the
+        // subjects of findings about something absent) are merged by value afterwards.
+        let mut last = None;
+        for f in findings {
+            let severity = Severity::ALL
+                .iter()
+                .position(|&s| s == f.severity)
+                .unwrap_or(0);
+            counts.all[severity] += 1;
+            match f.status() {
+                Status::Open => {
+                    counts.open[severity] += 1;
+                    let address = Arc::as_ptr(&f.object) as usize;
+                    if last != Some(address) {
+                        last = Some(address);
+                        counts.objects.entry(address).or_insert(&*f.object);
+                    }
+                }
+                Status::Waived => counts.waived += 1,
+                Status::Baselined => counts.baselined += 1,
+            }
+        }
+        counts
     }
 }
 
