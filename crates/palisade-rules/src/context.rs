@@ -234,6 +234,7 @@ pub struct ObjectCtx<'a> {
     /// The pod template, found once per object however many rules ask.
     template: std::cell::OnceCell<Option<PodTemplate<'a>>>,
     pod: std::cell::OnceCell<Option<PodView<'a>>>,
+    images: std::cell::OnceCell<Vec<crate::rules::supply_chain::ContainerImage<'a>>>,
 }
 
 impl<'a> ObjectCtx<'a> {
@@ -244,6 +245,7 @@ impl<'a> ObjectCtx<'a> {
             settings,
             template: std::cell::OnceCell::new(),
             pod: std::cell::OnceCell::new(),
+            images: std::cell::OnceCell::new(),
         }
     }
 
@@ -264,6 +266,16 @@ impl<'a> ObjectCtx<'a> {
     pub fn is_regulated(&self) -> bool {
         self.namespace()
             .is_some_and(|ns| self.settings.regulated.contains(ns, self.inventory))
+    }
+
+    /// The pod template's container images, parsed once for all the rules that read them
+    /// (empty when the object is not a workload).
+    pub(crate) fn images(&self) -> &[crate::rules::supply_chain::ContainerImage<'a>] {
+        self.images.get_or_init(|| {
+            self.pod_template()
+                .map(crate::rules::supply_chain::images::images)
+                .unwrap_or_default()
+        })
     }
 
     /// The object's pod template, if it is a workload.

@@ -76,10 +76,13 @@ pub static RULES: [Rule; 3] = [
     },
 ];
 
+/// A container, its image reference as written, and the reference parsed.
+pub(crate) type ContainerImage<'a> = (Container<'a>, &'a str, ImageRef<'a>);
+
 /// The containers of a template with their image, parsed (containers without an image or
 /// with an unparseable one are skipped). The image's path is built only for a finding
 /// ([`image_path`]).
-fn images<'a>(template: PodTemplate<'a>) -> Vec<(Container<'a>, &'a str, ImageRef<'a>)> {
+pub(crate) fn images<'a>(template: PodTemplate<'a>) -> Vec<ContainerImage<'a>> {
     template
         .containers()
         .filter_map(|c| {
@@ -107,14 +110,14 @@ fn check_digest(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(template) = ctx.pod_template() else {
         return;
     };
-    for (c, text, parsed) in images(template) {
+    for (c, text, parsed) in ctx.images() {
         if parsed.digest.is_none() {
             sink.report(
                 ctx.object,
-                image_path(&template, &c),
+                image_path(&template, c),
                 format!(
                     "{} image {text:?} is not pinned by digest: the tag can be moved to other content",
-                    describe(&c)
+                    describe(c)
                 ),
             );
         }
@@ -125,7 +128,7 @@ fn check_latest(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(template) = ctx.pod_template() else {
         return;
     };
-    for (c, text, parsed) in images(template) {
+    for (c, text, parsed) in ctx.images() {
         // A digest pins the image whatever the tag says.
         if parsed.digest.is_some() {
             continue;
@@ -137,8 +140,8 @@ fn check_latest(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
         };
         sink.report(
             ctx.object,
-            image_path(&template, &c),
-            format!("{} image {text:?} {why}", describe(&c)),
+            image_path(&template, c),
+            format!("{} image {text:?} {why}", describe(c)),
         );
     }
 }

@@ -3,7 +3,8 @@
 //! signature verifier per regulated namespace ([`signing`]).
 
 pub mod image;
-mod images;
+pub(crate) mod images;
+pub(crate) use images::ContainerImage;
 mod signing;
 
 use std::sync::LazyLock;
