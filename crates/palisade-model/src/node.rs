@@ -412,6 +412,16 @@ impl DoubleEndedIterator for Items<'_> {
 }
 
 impl<'a> Items<'a> {
+    /// The `len` children stored from `first` on.
+    #[inline]
+    const fn span(doc: &'a Document, first: u32, len: u32) -> Self {
+        Items {
+            doc,
+            next: first,
+            end: first + len,
+        }
+    }
+
     const fn empty(doc: &'a Document) -> Self {
         Items {
             doc,
@@ -479,11 +489,7 @@ impl<'a> Node<'a> {
     fn map_entries(&self) -> Option<Entries<'a>> {
         match self.raw().payload {
             Payload::Map { first, len } => Some(Entries {
-                items: Items {
-                    doc: self.doc,
-                    next: first,
-                    end: first + len,
-                },
+                items: Items::span(self.doc, first, len),
             }),
             _ => None,
         }
@@ -517,17 +523,9 @@ impl<'a> Node<'a> {
             Payload::UInt(u) => Value::UInt(u),
             Payload::Float(f) => Value::Float(f),
             Payload::Str(s) => Value::Str(text_at(&self.doc.text, s)),
-            Payload::Seq { first, len } => Value::Seq(Items {
-                doc: self.doc,
-                next: first,
-                end: first + len,
-            }),
+            Payload::Seq { first, len } => Value::Seq(Items::span(self.doc, first, len)),
             Payload::Map { first, len } => Value::Map(Entries {
-                items: Items {
-                    doc: self.doc,
-                    next: first,
-                    end: first + len,
-                },
+                items: Items::span(self.doc, first, len),
             }),
         }
     }
@@ -596,11 +594,7 @@ impl<'a> Node<'a> {
     #[inline]
     pub fn items(&self) -> Items<'a> {
         match self.raw().payload {
-            Payload::Seq { first, len } => Items {
-                doc: self.doc,
-                next: first,
-                end: first + len,
-            },
+            Payload::Seq { first, len } => Items::span(self.doc, first, len),
             _ => Items::empty(self.doc),
         }
     }

@@ -49,11 +49,6 @@ impl FieldPath {
         Segments(&self.0)
     }
 
-    /// Gives back the room reserved for growth (for paths kept for long).
-    pub fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
-    }
-
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }

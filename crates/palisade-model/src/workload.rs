@@ -113,11 +113,6 @@ impl<'a> Container<'a> {
         self.node.str_at("name").unwrap_or("")
     }
 
-    /// Path of this container relative to the pod spec (`containers[1]`).
-    pub fn path(&self) -> FieldPath {
-        FieldPath::root().key(self.list.field()).index(self.index)
-    }
-
     pub fn security_context(&self) -> Option<Node<'a>> {
         self.node.get("securityContext")
     }

@@ -465,9 +465,6 @@ fn pod_ref<'a>(
     o: &'a Object,
     locator: &'a palisade_model::workload::PodSpecLocator,
 ) -> Option<PodRef<'a>> {
-    if o.kind() == "PodTemplate" && o.id.group().is_empty() {
-        return None;
-    }
     pod_ref_with(o, locator.pod_template(o)?)
 }
 

@@ -206,8 +206,7 @@ fn check_writable_host_path(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
                 continue;
             }
             let mount_path = template
-                .spec_path()
-                .join(&container.path())
+                .container_path(&container)
                 .key("volumeMounts")
                 .index(m);
             sink.report(
