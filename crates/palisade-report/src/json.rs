@@ -2,13 +2,12 @@
 //! Field names and meanings only change with `schema_version`. Pretty-printed for people
 //! (a terminal), compact otherwise; the content is the same.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
-use serde::Serialize;
-
-use std::collections::{BTreeMap, HashMap};
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
 
 use crate::compliance::{self, ControlStatus, FrameworkView, RuleResult};
 use crate::{Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
@@ -449,8 +448,9 @@ struct CompactWriter {
     path: String,
     /// Paths rendered as JSON strings, by their encoding: findings of one rule repeat the
     /// same few paths across objects, and rendering one costs more than looking it up.
-    /// One writer serves one chunk of findings, which bounds this.
-    paths: HashMap<FieldPath, Vec<u8>>,
+    /// One writer serves one chunk of findings, which bounds this. Fx hashing: the keys
+    /// are our own paths, not attacker-chosen in bulk, and SipHash was a visible cost.
+    paths: FxHashMap<FieldPath, Vec<u8>>,
     object: Option<(*const ObjectRef, Vec<u8>)>,
     file: Option<(*const u8, usize, Vec<u8>)>,
 }

@@ -163,8 +163,9 @@ struct Counts<'a> {
     open: [usize; Severity::ALL.len()],
     waived: usize,
     baselined: usize,
-    /// Objects with open findings, by the address of their shared `Arc`.
-    objects: std::collections::HashMap<usize, &'a ObjectRef>,
+    /// Objects with open findings, by the address of their shared `Arc` (Fx hashing:
+    /// an address needs no flooding defence).
+    objects: rustc_hash::FxHashMap<usize, &'a ObjectRef>,
 }
 
 impl<'a> Counts<'a> {

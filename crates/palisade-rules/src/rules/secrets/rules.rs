@@ -212,50 +212,64 @@ struct EnvSecret<'a> {
     secret: &'a str,
     /// The variable, for `secretKeyRef`; `None` for `envFrom`.
     var: Option<&'a str>,
-    /// Path of the `secretKeyRef` or `secretRef` node.
-    path: FieldPath,
+    /// Index of the entry in `env` (with `var`) or `envFrom` (without).
+    index: usize,
+}
+
+impl EnvSecret<'_> {
+    /// Path of the `secretKeyRef` or `secretRef` node; built only for references a finding
+    /// is about.
+    fn path(&self, template: &PodTemplate<'_>) -> FieldPath {
+        let container = template.container_path(&self.container);
+        match self.var {
+            Some(_) => container
+                .key("env")
+                .index(self.index)
+                .key("valueFrom")
+                .key("secretKeyRef"),
+            None => container.key("envFrom").index(self.index).key("secretRef"),
+        }
+    }
 }
 
 /// Every Secret the template's containers read into environment variables.
 fn env_secrets<'a>(template: &PodTemplate<'a>) -> Vec<EnvSecret<'a>> {
-    let mut out: Vec<EnvSecret<'a>> = env_entries(template)
-        .into_iter()
-        .filter_map(|(container, e, j)| {
-            let secret = e
+    let mut out = Vec::new();
+    for container in template.containers() {
+        let entries = |field| {
+            container
+                .node
+                .get(field)
+                .into_iter()
+                .flat_map(|l| l.items())
+        };
+        for (index, e) in entries("env").enumerate() {
+            let Some(secret) = e
                 .get_in(&["valueFrom", "secretKeyRef"])
-                .and_then(|r| r.str_at("name"))?;
-            Some(EnvSecret {
+                .and_then(|r| r.str_at("name"))
+            else {
+                continue;
+            };
+            out.push(EnvSecret {
                 container,
                 secret,
                 var: Some(e.str_at("name").unwrap_or_default()),
-                path: env_path(template, &container, j)
-                    .key("valueFrom")
-                    .key("secretKeyRef"),
-            })
-        })
-        .collect();
-    for container in template.containers() {
-        for (k, from) in container
-            .node
-            .get("envFrom")
-            .into_iter()
-            .flat_map(|l| l.items())
-            .enumerate()
-        {
+                index,
+            });
+        }
+        for (index, from) in entries("envFrom").enumerate() {
             if let Some(secret) = from.get("secretRef").and_then(|r| r.str_at("name")) {
                 out.push(EnvSecret {
                     container,
                     secret,
                     var: None,
-                    path: template
-                        .container_path(&container)
-                        .key("envFrom")
-                        .index(k)
-                        .key("secretRef"),
+                    index,
                 });
             }
         }
     }
+    // In the order of the fields: each container's `env` references, then `envFrom`'s.
+    out.sort_by_key(|r| r.var.is_none());
     out
 }
 
@@ -322,6 +336,7 @@ fn check_env_refs(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     };
     for r in env_secrets(&template) {
         let (who, secret) = (container_label(&r.container), r.secret);
+        let path = r.path(&template);
         let message = match r.var {
             Some(var) => format!(
                 "{who} reads Secret {secret:?} into environment variable {var:?}; mount it as a file instead"
@@ -330,66 +345,91 @@ fn check_env_refs(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
                 "{who} imports every key of Secret {secret:?} as environment variables; mount it as a file instead"
             ),
         };
-        sink.report(ctx.object, r.path, message);
+        sink.report(ctx.object, path, message);
     }
 }
 
-/// Every Secret a pod template references: (secret name, path of the reference, how).
-fn secret_references(template: &PodTemplate<'_>) -> Vec<(String, FieldPath, &'static str)> {
-    let spec = template.spec_path();
-    let mut out = Vec::new();
-    for (i, v) in template
-        .spec
-        .get("volumes")
-        .into_iter()
-        .flat_map(|l| l.items())
-        .enumerate()
-    {
-        let vpath = spec.clone().key("volumes").index(i);
-        if let Some(name) = v.get("secret").and_then(|s| s.str_at("secretName")) {
-            out.push((
-                name.to_string(),
-                vpath.clone().key("secret").key("secretName"),
-                "mounts",
-            ));
+/// Where a pod template references a Secret.
+enum RefSite<'a> {
+    /// `volumes[i].secret.secretName`.
+    Volume(usize),
+    /// `volumes[i].projected.sources[j].secret.name`.
+    Projected(usize, usize),
+    /// An `env` or `envFrom` reference's `name`.
+    Env(EnvSecret<'a>),
+    /// `imagePullSecrets[i].name`.
+    PullSecret(usize),
+}
+
+/// One reference from a pod template to a Secret.
+struct SecretRef<'a> {
+    name: &'a str,
+    /// What the workload does with it: "mounts", "reads", "pulls images with".
+    how: &'static str,
+    site: RefSite<'a>,
+}
+
+impl SecretRef<'_> {
+    /// The reference's path from the object root; built only for the references a finding
+    /// is about (most references are to Secrets that are not committed).
+    fn path(&self, template: &PodTemplate<'_>) -> FieldPath {
+        let spec = template.spec_path();
+        match &self.site {
+            RefSite::Volume(i) => spec
+                .key("volumes")
+                .index(*i)
+                .key("secret")
+                .key("secretName"),
+            RefSite::Projected(i, j) => spec
+                .key("volumes")
+                .index(*i)
+                .key("projected")
+                .key("sources")
+                .index(*j)
+                .key("secret")
+                .key("name"),
+            RefSite::Env(r) => r.path(template).key("name"),
+            RefSite::PullSecret(i) => spec.key("imagePullSecrets").index(*i).key("name"),
         }
-        for (j, src) in v
-            .get_in(&["projected", "sources"])
-            .into_iter()
-            .flat_map(|l| l.items())
-            .enumerate()
-        {
+    }
+}
+
+/// Every Secret a pod template references.
+fn secret_references<'a>(template: &PodTemplate<'a>) -> Vec<SecretRef<'a>> {
+    let mut out = Vec::new();
+    let list = |node: Option<Node<'a>>| node.into_iter().flat_map(|l| l.items()).enumerate();
+    for (i, v) in list(template.spec.get("volumes")) {
+        if let Some(name) = v.get("secret").and_then(|s| s.str_at("secretName")) {
+            out.push(SecretRef {
+                name,
+                how: "mounts",
+                site: RefSite::Volume(i),
+            });
+        }
+        for (j, src) in list(v.get_in(&["projected", "sources"])) {
             if let Some(name) = src.get("secret").and_then(|s| s.str_at("name")) {
-                out.push((
-                    name.to_string(),
-                    vpath
-                        .clone()
-                        .key("projected")
-                        .key("sources")
-                        .index(j)
-                        .key("secret")
-                        .key("name"),
-                    "mounts",
-                ));
+                out.push(SecretRef {
+                    name,
+                    how: "mounts",
+                    site: RefSite::Projected(i, j),
+                });
             }
         }
     }
     for r in env_secrets(template) {
-        out.push((r.secret.to_string(), r.path.key("name"), "reads"));
+        out.push(SecretRef {
+            name: r.secret,
+            how: "reads",
+            site: RefSite::Env(r),
+        });
     }
-    for (i, p) in template
-        .spec
-        .get("imagePullSecrets")
-        .into_iter()
-        .flat_map(|l| l.items())
-        .enumerate()
-    {
+    for (i, p) in list(template.spec.get("imagePullSecrets")) {
         if let Some(name) = p.str_at("name") {
-            out.push((
-                name.to_string(),
-                spec.clone().key("imagePullSecrets").index(i).key("name"),
-                "pulls images with",
-            ));
+            out.push(SecretRef {
+                name,
+                how: "pulls images with",
+                site: RefSite::PullSecret(i),
+            });
         }
     }
     out
@@ -444,8 +484,9 @@ fn check_committed_secrets(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         if !ctx.is_regulated(namespace) {
             continue;
         }
-        for (name, path, how) in secret_references(&template) {
+        for reference in secret_references(&template) {
             references += 1;
+            let (name, how) = (reference.name, reference.how);
             let Some(secret) = ctx
                 .inventory
                 .of_kind("Secret")
@@ -456,7 +497,7 @@ fn check_committed_secrets(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             else {
                 continue;
             };
-            if !has_committed_data(secret) || externally_provided(ctx, namespace, &name).is_some() {
+            if !has_committed_data(secret) || externally_provided(ctx, namespace, name).is_some() {
                 continue;
             }
             let field = if secret.root().get("stringData").is_some() {
@@ -466,7 +507,7 @@ fn check_committed_secrets(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             };
             sink.report(
                 object,
-                path,
+                reference.path(&template),
                 format!(
                     "{} {:?} in regulated namespace {namespace:?} {how} Secret {name:?}, whose data is committed in the manifests; no ExternalSecret, SecretProviderClass or Vault resource provides it",
                     object.kind(),
