@@ -93,11 +93,11 @@ pub(crate) fn images<'a>(template: PodTemplate<'a>) -> Vec<ContainerImage<'a>> {
         .collect()
 }
 
-fn image_path(template: &PodTemplate<'_>, c: &Container<'_>) -> FieldPath {
+pub(crate) fn image_path(template: &PodTemplate<'_>, c: &Container<'_>) -> FieldPath {
     template.container_path(c).key("image")
 }
 
-fn describe(c: &Container<'_>) -> String {
+pub(crate) fn describe(c: &Container<'_>) -> String {
     let list = match c.list {
         palisade_model::workload::ContainerList::InitContainers => "init container",
         palisade_model::workload::ContainerList::Containers => "container",

@@ -5,6 +5,7 @@
 pub mod image;
 pub(crate) mod images;
 pub(crate) use images::ContainerImage;
+mod coverage;
 mod signing;
 
 use std::sync::LazyLock;

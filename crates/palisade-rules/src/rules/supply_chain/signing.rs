@@ -12,10 +12,17 @@
 //!   `ConstraintTemplate` calls the Ratify external-data provider; `spec.match` selects the
 //!   namespace, `enforcementAction` must deny, and Gatekeeper's `Config` must not exempt it.
 //!
-//! Not modelled: which images a policy's image patterns cover (any verifying policy counts),
-//! and whether the engine itself is running (ADM005 checks that).
+//! In a namespace that has an enforcing verifier, each workload's images are then held to
+//! what the verifiers actually match ([`super::coverage`]): an image no verifier checks is
+//! reported where it is written. Not modelled: whether the engine itself is running (ADM005
+//! checks that), and Kyverno `imageExtractors` for custom resources.
+
+use std::collections::HashMap;
 
 use palisade_model::{FieldPath, Node, Object, ObjectRef};
+
+use super::coverage::{Sigstore, Verifier};
+use super::images::{describe, image_path, images};
 
 use crate::context::{InventoryCtx, Sink};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
@@ -35,8 +42,8 @@ pub static RULES: [Rule; 1] = [Rule {
         area: Area::SupplyChain,
         severity: Severity::High,
         scope: Scope::Inventory,
-        rationale: "Signing images in CI proves nothing unless the cluster refuses unsigned or wrongly signed images at admission. Without an enforcing verifier (Kyverno `verifyImages`, sigstore policy-controller, Gatekeeper with Ratify) anyone who can push to a registry or edit a manifest can run arbitrary code next to regulated data. Verifiers in audit or warn mode, policies whose match leaves the namespace out, and policy-controller in a namespace without its opt-in label all admit unsigned images.",
-        remediation: "Deploy an image verification policy in enforce mode that matches Pods in every regulated namespace (Kyverno `verifyImages` with `failureAction: Enforce`, a sigstore `ClusterImagePolicy` plus the `policy.sigstore.dev/include: \"true\"` namespace label, or a Ratify constraint with `enforcementAction: deny`).",
+        rationale: "Signing images in CI proves nothing unless the cluster refuses unsigned or wrongly signed images at admission. Without an enforcing verifier (Kyverno `verifyImages`, sigstore policy-controller, Gatekeeper with Ratify) anyone who can push to a registry or edit a manifest can run arbitrary code next to regulated data. Verifiers in audit or warn mode, policies whose match leaves the namespace out, and policy-controller in a namespace without its opt-in label all admit unsigned images. An enforcing verifier also checks only the images it matches: Kyverno those its `imageReferences` match (less `skipImageReferences`), policy-controller those a `ClusterImagePolicy` glob matches (others follow its `no-match-policy`, `deny` by default; a policy whose authority is `static: {action: pass}` verifies nothing), so each workload image in a regulated namespace that no enforcing verifier checks is reported where it is written.",
+        remediation: "Deploy an image verification policy in enforce mode that matches Pods, and every image they run, in every regulated namespace (Kyverno `verifyImages` with `failureAction: Enforce`, a sigstore `ClusterImagePolicy` plus the `policy.sigstore.dev/include: \"true\"` namespace label, or a Ratify constraint with `enforcementAction: deny`).",
         example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: verify-images\nspec:\n  validationFailureAction: Audit\n  rules:\n    - name: cosign\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: [\"registry.example.com/*\"]\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: \"-----BEGIN PUBLIC KEY-----...\"\n",
         example_pass: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: verify-images\nspec:\n  validationFailureAction: Enforce\n  rules:\n    - name: cosign\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: [\"registry.example.com/*\"]\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: \"-----BEGIN PUBLIC KEY-----...\"\n",
         evidence: &[
@@ -92,10 +99,14 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         })
         .collect();
 
+    let policy_controller = Sigstore::of(inventory, &sigstore);
+    // The verifiers of each regulated namespace that has an enforcing one.
+    let mut enforcing: HashMap<&str, Vec<Verifier<'_>>> = HashMap::new();
     for ns in regulated {
         let labels = namespace_labels(inventory, ns);
         let mut weak: Vec<Weak> = Vec::new();
         let mut enforced = false;
+        let mut verifiers: Vec<Verifier<'_>> = Vec::new();
 
         for policy in &kyverno {
             if !kyverno_policy_scope(policy, ns) {
@@ -113,26 +124,53 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
                 if !kyverno_rule_applies(rule, ns, &labels) {
                     continue;
                 }
-                let action = verify.items().find_map(|v| v.str_at("failureAction"));
-                if kyverno_enforces(policy, action, ns) {
+                let rule_name = rule.str_at("name").unwrap_or_default();
+                let mut rule_enforces = false;
+                // Each entry has its own images and (Kyverno 1.13+) its own failure action.
+                for entry in verify.items() {
+                    if !kyverno_enforces(policy, entry.str_at("failureAction"), ns) {
+                        continue;
+                    }
+                    rule_enforces = true;
+                    let strings = |key| {
+                        entry
+                            .get(key)
+                            .into_iter()
+                            .flat_map(|l| l.items())
+                            .filter_map(|i| i.as_str())
+                            .collect::<Vec<_>>()
+                    };
+                    // `image` is the single pattern of the deprecated form.
+                    let mut references = strings("imageReferences");
+                    references.extend(entry.str_at("image"));
+                    verifiers.push(Verifier::Kyverno {
+                        policy,
+                        rule: rule_name,
+                        references,
+                        skip: strings("skipImageReferences"),
+                    });
+                }
+                if rule_enforces {
                     enforced = true;
                 } else {
                     weak.push(Weak {
                         what: format!(
-                            "Kyverno {} {:?} rule {:?} verifies images in Audit mode only",
+                            "Kyverno {} {:?} rule {rule_name:?} verifies images in Audit mode only",
                             policy.kind(),
                             policy.id.name,
-                            rule.str_at("name").unwrap_or_default()
                         ),
                     });
                 }
             }
         }
 
+        let included = labels
+            .iter()
+            .any(|(k, v)| *k == SIGSTORE_INCLUDE_LABEL && *v == "true");
+        if included && !sigstore.is_empty() {
+            verifiers.push(Verifier::Sigstore(&policy_controller));
+        }
         for cip in &sigstore {
-            let included = labels
-                .iter()
-                .any(|(k, v)| *k == SIGSTORE_INCLUDE_LABEL && *v == "true");
             let mode = cip
                 .root()
                 .get_in(&["spec", "mode"])
@@ -164,6 +202,7 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
                 }
                 if gatekeeper_denies(constraint) {
                     enforced = true;
+                    verifiers.push(Verifier::Ratify);
                 } else {
                     weak.push(Weak {
                         what: format!(
@@ -182,6 +221,7 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         }
 
         if enforced {
+            enforcing.insert(ns, verifiers);
             continue;
         }
         let detail = if weak.is_empty() {
@@ -202,6 +242,41 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             None => {
                 sink.report_absent(ObjectRef::namespace_named(ns), message);
             }
+        }
+    }
+    report_unverified_images(ctx, &enforcing, sink);
+}
+
+/// In namespaces with an enforcing verifier, the images that none of them checks.
+fn report_unverified_images(
+    ctx: &InventoryCtx<'_>,
+    enforcing: &HashMap<&str, Vec<Verifier<'_>>>,
+    sink: &mut Sink,
+) {
+    if enforcing.is_empty() {
+        return;
+    }
+    for &(object, template) in ctx.workloads() {
+        let Some(ns) = object.id.effective_namespace() else {
+            continue;
+        };
+        let Some(verifiers) = enforcing.get(ns) else {
+            continue;
+        };
+        for (container, text, image) in images(template) {
+            if verifiers.iter().any(|v| v.refuses_unsigned(text, &image)) {
+                continue;
+            }
+            let scopes: Vec<String> = verifiers.iter().map(Verifier::scope).collect();
+            sink.report(
+                object,
+                image_path(&template, &container),
+                format!(
+                    "{} image {text:?} in regulated namespace {ns:?} is admitted without signature verification: no enforcing verifier matches it ({})",
+                    describe(&container),
+                    scopes.join("; ")
+                ),
+            );
         }
     }
 }
