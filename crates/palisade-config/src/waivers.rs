@@ -4,13 +4,14 @@
 //! ends. Applying waivers marks matching findings as waived (they stay in the report); a
 //! waiver past its expiry date waives nothing (its findings fail again and say so); a waiver
 //! that matched nothing is reported as unused, so stale entries don't pile up. An object can
-//! also carry its own waiver as an annotation, `palisade.dev/waive.<RULE-ID>: <reason>`.
+//! also carry its own waiver as an annotation, `palisade.dev/waive.<RULE-ID>: <reason>`,
+//! optionally followed by `; expires=YYYY-MM-DD`, `; owner=...` and `; ticket=...`.
 //! The scan, the cluster scan and the webhook all call [`apply`].
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use palisade_model::{Inventory, LabelSelector, Object, ObjectRef};
+use palisade_model::{FieldPath, Inventory, LabelSelector, Object, ObjectRef};
 use palisade_rules::{Finding, Rule, WaiverNote, WaiverSource, glob_match};
 
 use crate::date::Date;
@@ -80,8 +81,33 @@ pub struct WaiverOutcome {
     pub expired: Vec<usize>,
     /// Findings waived.
     pub waived: usize,
-    /// Inline waiver annotations that could not be used, with the object and why.
-    pub invalid_inline: Vec<(Arc<ObjectRef>, String)>,
+    /// Inline waiver annotations that could not be used, and why.
+    pub invalid_inline: Vec<(AnnotationAt, String)>,
+    /// Inline waivers past their expiry that matched findings (which now fail).
+    pub expired_inline: Vec<(AnnotationAt, Arc<WaiverNote>)>,
+}
+
+/// Where an inline waiver annotation is: its object, and its file and line when the object
+/// came from a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnnotationAt {
+    pub object: Arc<ObjectRef>,
+    pub file: Option<Arc<str>>,
+    pub line: u32,
+}
+
+impl AnnotationAt {
+    fn of(object: &Object, key: &str) -> Self {
+        let path = FieldPath::root()
+            .key("metadata")
+            .key("annotations")
+            .owned_key(key);
+        AnnotationAt {
+            object: object.id.clone(),
+            file: object.file_arc().cloned(),
+            line: object.file_arc().map_or(0, |_| object.locate(&path).line),
+        }
+    }
 }
 
 /// Marks findings covered by `waivers` or by inline annotations (when `inline` is on).
@@ -115,16 +141,27 @@ pub fn apply(
         HashMap::new()
     };
     let inline_waivers = if inline {
-        inline_notes(inventory, &mut outcome)
+        inline_notes(inventory, today, &mut outcome)
     } else {
         HashMap::new()
     };
+    let mut inline_expired_used: Vec<(AnnotationAt, Arc<WaiverNote>)> = Vec::new();
     let mut used = vec![false; waivers.len()];
     let mut expired_used = vec![false; waivers.len()];
     for finding in findings.iter_mut() {
-        if let Some(note) = inline_waivers.get(&(&*finding.object, finding.rule.id)) {
+        if let Some((note, at)) = inline_waivers.get(&(&*finding.object, finding.rule.id)) {
             finding.waiver = Some(note.clone());
-            outcome.waived += 1;
+            if note.expired {
+                // Like an expired waiver of the file: the finding fails again, and says so.
+                if !inline_expired_used
+                    .iter()
+                    .any(|(_, n)| Arc::ptr_eq(n, note))
+                {
+                    inline_expired_used.push((at.clone(), note.clone()));
+                }
+            } else {
+                outcome.waived += 1;
+            }
             continue;
         }
         let object = by_id.get(&*finding.object).copied();
@@ -151,6 +188,7 @@ pub fn apply(
             finding.waiver = Some(expired_notes[i].clone());
         }
     }
+    outcome.expired_inline = inline_expired_used;
     for i in 0..waivers.len() {
         if expired_used[i] {
             outcome.expired.push(i);
@@ -161,11 +199,16 @@ pub fn apply(
     outcome
 }
 
-/// `palisade.dev/waive.<RULE>` annotations: (object, rule ID) → note.
+/// An inline waiver's note (marked expired when its `expires` date is before today) and
+/// where its annotation is.
+type InlineNotes<'a> = HashMap<(&'a ObjectRef, &'static str), (Arc<WaiverNote>, AnnotationAt)>;
+
+/// `palisade.dev/waive.<RULE>` annotations, by object and rule ID.
 fn inline_notes<'a>(
     inventory: &'a Inventory,
+    today: Date,
     outcome: &mut WaiverOutcome,
-) -> HashMap<(&'a ObjectRef, &'static str), Arc<WaiverNote>> {
+) -> InlineNotes<'a> {
     let mut notes = HashMap::new();
     for object in inventory.objects() {
         let Some(annotations) = object
@@ -179,37 +222,90 @@ fn inline_notes<'a>(
             let Some(rule_key) = key.strip_prefix(INLINE_PREFIX) else {
                 continue;
             };
+            let invalid = |why: String| {
+                (
+                    AnnotationAt::of(object, key),
+                    format!("annotation {key}: {why}"),
+                )
+            };
             let Some(rule) = palisade_rules::registry::find(rule_key) else {
-                outcome.invalid_inline.push((
-                    object.id.clone(),
-                    format!("annotation {key}: unknown rule {rule_key:?}"),
-                ));
+                outcome
+                    .invalid_inline
+                    .push(invalid(format!("unknown rule {rule_key:?}")));
                 continue;
             };
-            let reason = value.as_str().map(str::trim).unwrap_or_default();
-            if reason.is_empty() {
-                outcome.invalid_inline.push((
-                    object.id.clone(),
-                    format!("annotation {key}: a waiver needs a reason as its value"),
-                ));
-                continue;
-            }
+            let inline = match InlineWaiver::parse(value.as_str().unwrap_or_default()) {
+                Ok(inline) => inline,
+                Err(why) => {
+                    outcome.invalid_inline.push(invalid(why));
+                    continue;
+                }
+            };
+            let note = Arc::new(WaiverNote {
+                source: WaiverSource::Annotation {
+                    key: key.to_string(),
+                },
+                justification: inline.reason.to_string(),
+                owner: inline.owner.map(str::to_string),
+                ticket: inline.ticket.map(str::to_string),
+                expires: inline.expires.map(|d| d.to_string()),
+                expired: inline.expires.is_some_and(|d| d < today),
+            });
             notes.insert(
                 (&*object.id, rule.meta.id),
-                Arc::new(WaiverNote {
-                    source: WaiverSource::Annotation {
-                        key: key.to_string(),
-                    },
-                    justification: reason.to_string(),
-                    owner: None,
-                    ticket: None,
-                    expires: None,
-                    expired: false,
-                }),
+                (note, AnnotationAt::of(object, key)),
             );
         }
     }
     notes
+}
+
+/// The value of an inline waiver annotation: the reason, then optional `; key=value` fields.
+#[derive(Debug, PartialEq, Eq)]
+struct InlineWaiver<'a> {
+    reason: &'a str,
+    expires: Option<Date>,
+    owner: Option<&'a str>,
+    ticket: Option<&'a str>,
+}
+
+impl<'a> InlineWaiver<'a> {
+    /// Fields are read from the end, so a reason may itself contain `;`.
+    fn parse(value: &'a str) -> Result<Self, String> {
+        let mut waiver = InlineWaiver {
+            reason: value.trim(),
+            expires: None,
+            owner: None,
+            ticket: None,
+        };
+        while let Some((rest, field)) = waiver.reason.rsplit_once(';') {
+            let Some((key, v)) = field.split_once('=') else {
+                break;
+            };
+            let (key, v) = (key.trim(), v.trim());
+            let slot = match key {
+                "expires" => {
+                    let date = Date::parse(v).ok_or_else(|| {
+                        format!("expires={v:?} is not a date; expected YYYY-MM-DD")
+                    })?;
+                    waiver.expires = Some(date);
+                    None
+                }
+                "owner" => Some(&mut waiver.owner),
+                "ticket" => Some(&mut waiver.ticket),
+                // Not a field: part of the reason.
+                _ => break,
+            };
+            if let Some(slot) = slot {
+                *slot = Some(v);
+            }
+            waiver.reason = rest.trim_end();
+        }
+        if waiver.reason.is_empty() {
+            return Err("a waiver needs a reason as its value".to_string());
+        }
+        Ok(waiver)
+    }
 }
 
 /// Something about the team's own decisions a person should act on (an unused, expired or
@@ -267,12 +363,28 @@ impl WaiverOutcome {
                 ),
             });
         }
-        for (object, message) in &self.invalid_inline {
+        for (at, note) in &self.expired_inline {
+            let WaiverSource::Annotation { key } = &note.source else {
+                continue;
+            };
+            notices.push(Notice {
+                kind: "expired-waiver",
+                file: at.file.clone(),
+                line: at.line,
+                message: format!(
+                    "{}: annotation {key} expired on {}: its findings fail again (owner {})",
+                    at.object,
+                    note.expires.as_deref().unwrap_or("?"),
+                    note.owner.as_deref().unwrap_or("?")
+                ),
+            });
+        }
+        for (at, message) in &self.invalid_inline {
             notices.push(Notice {
                 kind: "invalid-waiver",
-                file: None,
-                line: 0,
-                message: format!("{object}: {message}"),
+                file: at.file.clone(),
+                line: at.line,
+                message: format!("{}: {message}", at.object),
             });
         }
         notices

@@ -264,3 +264,84 @@ waivers:
             .is_err()
     );
 }
+
+#[test]
+fn inline_waivers_can_expire_and_name_an_owner_and_ticket() {
+    let manifests = "\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: agent
+  namespace: ops
+  annotations:
+    palisade.dev/waive.PSS003: \"needs the host network; see the runbook; expires=2027-01-31; owner=team-ops; ticket=SEC-12\"
+spec:
+  hostNetwork: true
+  containers: [{name: app, image: agent:1}]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: bad-date
+  namespace: ops
+  annotations:
+    palisade.dev/waive.PSS003: \"reason; expires=next week\"
+spec:
+  hostNetwork: true
+  containers: [{name: app, image: agent:1}]
+";
+    let run = |today: &str| {
+        let loaded = load_str("m.yaml", manifests, &Limits::default());
+        let inventory = Inventory::new(loaded.objects);
+        let rule = registry::find("PSS003").unwrap();
+        let mut findings = evaluate(&inventory, &[rule], &Default::default()).findings;
+        let outcome = apply_waivers(
+            &mut findings,
+            &inventory,
+            &[],
+            true,
+            Date::parse(today).unwrap(),
+        );
+        (findings, outcome)
+    };
+
+    let (findings, outcome) = run("2027-01-31");
+    assert_eq!(
+        findings[0].status(),
+        Status::Waived,
+        "holds on its last day"
+    );
+    let note = findings[0].waiver.as_ref().unwrap();
+    // The reason keeps its own `;`; the fields are read from the end.
+    assert_eq!(
+        note.justification,
+        "needs the host network; see the runbook"
+    );
+    assert_eq!(note.expires.as_deref(), Some("2027-01-31"));
+    assert_eq!(note.owner.as_deref(), Some("team-ops"));
+    assert_eq!(note.ticket.as_deref(), Some("SEC-12"));
+    assert!(outcome.expired_inline.is_empty());
+    // A date that does not parse makes the annotation invalid (and waives nothing).
+    assert_eq!(findings[1].status(), Status::Open);
+    let notices: Vec<String> = outcome.notices(&[]).iter().map(|n| n.to_string()).collect();
+    assert_eq!(
+        notices,
+        [
+            "m.yaml:18: Pod/ops/bad-date: annotation palisade.dev/waive.PSS003: expires=\"next week\" is not a date; expected YYYY-MM-DD"
+        ]
+    );
+
+    let (findings, outcome) = run("2027-02-01");
+    assert_eq!(
+        findings[0].status(),
+        Status::Open,
+        "fails again after expiry"
+    );
+    assert!(findings[0].waiver.as_ref().is_some_and(|w| w.expired));
+    assert_eq!(outcome.waived, 0);
+    let notices: Vec<String> = outcome.notices(&[]).iter().map(|n| n.to_string()).collect();
+    assert_eq!(
+        notices[0],
+        "m.yaml:7: Pod/ops/agent: annotation palisade.dev/waive.PSS003 expired on 2027-01-31: its findings fail again (owner team-ops)"
+    );
+}
