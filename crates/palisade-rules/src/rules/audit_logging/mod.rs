@@ -472,8 +472,20 @@ fn check_catch_all(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 
 /// The first rule that would log a `target` request with its sensitive payload, with the
 /// verbs for which it would.
+/// Every stage an audit event can be emitted in (`audit.k8s.io/v1` `Stage`).
+const STAGES: [&str; 4] = [
+    "RequestReceived",
+    "ResponseStarted",
+    "ResponseComplete",
+    "Panic",
+];
+
+/// The first rule that records the payload of a `target` request, with the verbs it leaks.
+/// A rule that omits every stage (its own `omitStages` plus the policy's, `policy_omit`)
+/// emits no event, so it decides the request without recording anything.
 fn first_leaking_rule<'r, 'a>(
     rules: &'r [PolicyRule<'a>],
+    policy_omit: &[&str],
     target: &Target,
 ) -> Option<(&'r PolicyRule<'a>, Vec<&'static str>)> {
     let mut remaining: Vec<&'static str> = target.verbs.to_vec();
@@ -490,7 +502,11 @@ fn first_leaking_rule<'r, 'a>(
         if verbs.is_empty() {
             continue;
         }
+        let silent = STAGES
+            .iter()
+            .all(|s| rule.omit_stages.contains(s) || policy_omit.contains(s));
         let leaking: &[&str] = match rule.level {
+            _ if silent => &[],
             "Request" => target.request_leaks,
             "RequestResponse" => target.response_leaks,
             _ => &[],
@@ -515,8 +531,9 @@ fn first_leaking_rule<'r, 'a>(
 
 fn check_payloads(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     each_policy(ctx, sink, |object, rules, sink| {
+        let policy_omit = strings(object.root(), "omitStages");
         for target in &SENSITIVE {
-            if let Some((rule, verbs)) = first_leaking_rule(rules, target) {
+            if let Some((rule, verbs)) = first_leaking_rule(rules, &policy_omit, target) {
                 sink.report(
                     object,
                     rule.level_path(),
@@ -692,11 +709,35 @@ mod tests {
     }
 
     fn leak(rules: serde_json::Value, target: usize) -> Option<(usize, Vec<&'static str>)> {
+        leak_omitting(rules, &[], target)
+    }
+
+    fn leak_omitting(
+        rules: serde_json::Value,
+        policy_omit: &[&str],
+        target: usize,
+    ) -> Option<(usize, Vec<&'static str>)> {
         let mut out = None;
         with_rules(rules, |r| {
-            out = first_leaking_rule(r, &SENSITIVE[target]).map(|(r, v)| (r.index, v));
+            out = first_leaking_rule(r, policy_omit, &SENSITIVE[target]).map(|(r, v)| (r.index, v));
         });
         out
+    }
+
+    #[test]
+    fn a_rule_that_omits_every_stage_records_nothing() {
+        let rules = json!([
+            {"level": "RequestResponse", "omitStages": ["ResponseStarted", "ResponseComplete", "Panic"],
+             "resources": [{"group": "", "resources": ["secrets"]}]},
+            {"level": "RequestResponse"},
+        ]);
+        // With the policy's RequestReceived the first rule emits no event, and it decides.
+        assert_eq!(
+            leak_omitting(rules.clone(), &["RequestReceived"], SECRETS),
+            None
+        );
+        // Without it, the RequestReceived event carries the request body.
+        assert_eq!(leak_omitting(rules, &[], SECRETS).map(|(i, _)| i), Some(0));
     }
 
     const SECRETS: usize = 0;
