@@ -64,7 +64,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::Admission,
             severity: Severity::High,
             scope: Scope::Kinds(WEBHOOK_KINDS),
-            rationale: "A webhook only sees requests its `namespaceSelector` and `objectSelector` select. A selector that leaves out a regulated namespace (an opt-in label the namespace lacks, an exclusion list that names it) or a regulated workload (an objectSelector its pod labels do not satisfy) means none of the engine's policies apply there, while the policies themselves look complete. Namespaces are evaluated with their labels from the input plus the automatic `kubernetes.io/metadata.name`; only namespaces whose Namespace object is in the input are judged.",
+            rationale: "A webhook only sees requests its `namespaceSelector` and `objectSelector` select. A selector that leaves out a regulated namespace (an opt-in label the namespace lacks, an exclusion list that names it) or a regulated workload (an objectSelector its pod labels do not satisfy) means none of the engine's policies apply there, while the policies themselves look complete. Namespaces are evaluated with their labels from the input plus the automatic `kubernetes.io/metadata.name`; only namespaces whose Namespace object is in the input are judged. `matchConditions` (CEL) must all hold for the webhook to be called: conditions on `request.namespace` alone (`==`, `!=`, `in [...]`, `startsWith`, negated or not) are evaluated, and any other condition that mentions the namespace is reported as unproven, since Palisade does not evaluate CEL.",
             remediation: "Change the webhook's namespaceSelector and objectSelector so they select every regulated namespace and workload (exclude only the engine's own namespace and kube-system), or add the opt-in label to the namespace.",
             example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kyverno-resource-validating-webhook-cfg\nwebhooks:\n  - name: validate.kyverno.svc-fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: kyverno-svc, namespace: kyverno}\n    namespaceSelector:\n      matchLabels:\n        policy.example.com/enforced: \"true\"\n    rules:\n      - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}\n",
             example_pass: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    policy.example.com/enforced: \"true\"\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kyverno-resource-validating-webhook-cfg\nwebhooks:\n  - name: validate.kyverno.svc-fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: kyverno-svc, namespace: kyverno}\n    namespaceSelector:\n      matchLabels:\n        policy.example.com/enforced: \"true\"\n    rules:\n      - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}\n",
@@ -255,6 +255,7 @@ fn check_selectors(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
                 );
             }
         }
+        report_match_conditions(ctx, engine, name, i, w, &regulated, sink);
         if let Some(selector) = w.get("objectSelector") {
             let Ok(parsed) = LabelSelector::from_node(selector) else {
                 continue;
@@ -274,6 +275,133 @@ fn check_selectors(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
             }
         }
     }
+}
+
+/// A webhook is called only when every `matchConditions` CEL expression is true. The forms
+/// that decide by namespace alone are evaluated (`request.namespace` compared with `==`/`!=`,
+/// tested with `in [...]` or `startsWith(...)`, optionally negated with `!`); any other
+/// expression that mentions the namespace is reported as unproven, since Palisade does not
+/// evaluate CEL. Expressions that do not mention the namespace are not judged.
+fn report_match_conditions(
+    ctx: &ObjectCtx<'_>,
+    engine: &str,
+    name: &str,
+    i: usize,
+    w: Node<'_>,
+    regulated: &[&str],
+    sink: &mut Sink,
+) {
+    for (j, condition) in w
+        .get("matchConditions")
+        .into_iter()
+        .flat_map(|c| c.items())
+        .enumerate()
+    {
+        let Some(expression) = condition.str_at("expression") else {
+            continue;
+        };
+        if !expression.contains("namespace") {
+            continue;
+        }
+        let path = webhook_path(i)
+            .key("matchConditions")
+            .index(j)
+            .key("expression");
+        let message = match NamespaceCondition::parse(expression) {
+            Some(condition) => {
+                let skipped: Vec<&str> = regulated
+                    .iter()
+                    .copied()
+                    .filter(|ns| !condition.holds(ns))
+                    .collect();
+                if skipped.is_empty() {
+                    continue;
+                }
+                format!(
+                    "{engine} webhook {name:?} never sees requests from regulated namespace{} {}: its matchCondition {expression:?} is false there",
+                    if skipped.len() == 1 { "" } else { "s" },
+                    quoted(&skipped)
+                )
+            }
+            None => format!(
+                "{engine} webhook {name:?} is called only when matchCondition {expression:?} holds, which depends on the namespace in a way Palisade does not evaluate (CEL): that it covers regulated namespace{} {} is not proven",
+                if regulated.len() == 1 { "" } else { "s" },
+                quoted(regulated)
+            ),
+        };
+        sink.report(ctx.object, path, message);
+    }
+}
+
+/// A CEL matchCondition that decides by `request.namespace` alone.
+#[derive(Debug, PartialEq, Eq)]
+struct NamespaceCondition {
+    negated: bool,
+    test: NamespaceTest,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum NamespaceTest {
+    Equals(String),
+    In(Vec<String>),
+    StartsWith(String),
+}
+
+impl NamespaceCondition {
+    fn holds(&self, namespace: &str) -> bool {
+        let t = match &self.test {
+            NamespaceTest::Equals(v) => namespace == v,
+            NamespaceTest::In(vs) => vs.iter().any(|v| v == namespace),
+            NamespaceTest::StartsWith(p) => namespace.starts_with(p.as_str()),
+        };
+        t != self.negated
+    }
+
+    fn parse(expression: &str) -> Option<Self> {
+        let mut e = expression.trim();
+        let mut negated = false;
+        // `!(...)` and `!expr`, any number of times; plain parentheses too.
+        loop {
+            if let Some(rest) = e.strip_prefix('!') {
+                negated = !negated;
+                e = rest.trim_start();
+            } else if let Some(inner) = e.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+                e = inner.trim();
+            } else {
+                break;
+            }
+        }
+        let rest = e.strip_prefix("request.namespace")?.trim_start();
+        let test = if let Some(v) = rest.strip_prefix("==") {
+            NamespaceTest::Equals(string_literal(v.trim())?)
+        } else if let Some(v) = rest.strip_prefix("!=") {
+            negated = !negated;
+            NamespaceTest::Equals(string_literal(v.trim())?)
+        } else if let Some(v) = rest.strip_prefix("in ") {
+            let list = v.trim().strip_prefix('[')?.strip_suffix(']')?;
+            let items = list
+                .split(',')
+                .map(str::trim)
+                .filter(|x| !x.is_empty())
+                .map(string_literal)
+                .collect::<Option<Vec<_>>>()?;
+            NamespaceTest::In(items)
+        } else if let Some(v) = rest.strip_prefix(".startsWith(") {
+            NamespaceTest::StartsWith(string_literal(v.strip_suffix(')')?.trim())?)
+        } else {
+            return None;
+        };
+        Some(NamespaceCondition { negated, test })
+    }
+}
+
+/// A CEL string literal without escapes, single- or double-quoted.
+fn string_literal(s: &str) -> Option<String> {
+    let inner = s
+        .strip_prefix('"')
+        .and_then(|r| r.strip_suffix('"'))
+        .or_else(|| s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))?;
+    (!inner.contains(['\\', '"', '\''])).then(|| inner.to_string())
 }
 
 /// Workloads in the given namespaces whose pod labels the selector does not match.
@@ -380,5 +508,49 @@ mod tests {
             Some("sigstore policy-controller")
         );
         assert_eq!(engine_named(&["cert-manager-webhook"]), None);
+    }
+}
+
+#[cfg(test)]
+mod match_condition_tests {
+    use super::*;
+
+    fn holds(expression: &str, namespace: &str) -> Option<bool> {
+        NamespaceCondition::parse(expression).map(|c| c.holds(namespace))
+    }
+
+    #[test]
+    fn namespace_conditions_are_evaluated_and_others_are_not() {
+        assert_eq!(
+            holds("request.namespace != 'kube-system'", "pay"),
+            Some(true)
+        );
+        assert_eq!(holds("request.namespace != \"pay\"", "pay"), Some(false));
+        assert_eq!(holds("request.namespace == 'pay'", "pay"), Some(true));
+        assert_eq!(holds("!(request.namespace == 'pay')", "pay"), Some(false));
+        assert_eq!(
+            holds("request.namespace in ['a', 'pay']", "pay"),
+            Some(true)
+        );
+        assert_eq!(
+            holds("!(request.namespace in ['a', 'pay'])", "pay"),
+            Some(false)
+        );
+        assert_eq!(
+            holds("!request.namespace.startsWith('pa')", "pay"),
+            Some(false)
+        );
+        assert_eq!(
+            holds("request.namespace.startsWith(\"x\")", "pay"),
+            Some(false)
+        );
+        // Not decidable here: compound, regex, escapes.
+        assert_eq!(
+            holds("request.namespace == 'a' || request.namespace == 'b'", "a"),
+            None
+        );
+        assert_eq!(holds("request.namespace.matches('^pay')", "pay"), None);
+        assert_eq!(holds("request.namespace == 'it\\'s'", "pay"), None);
+        assert_eq!(holds("(request.namespace == 'a') && (true)", "a"), None);
     }
 }
