@@ -270,7 +270,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
-            rationale: "Approving a CertificateSigningRequest takes `update` on `certificatesigningrequests/approval` and `approve` on the signer (`signers`, by signer name or `<domain>/*`). For the signers the cluster signs itself (`kubernetes.io/kube-apiserver-client` above all), an approved CSR is a client certificate for any user and any group, `system:masters` included, valid until it expires and impossible to revoke. Reported when one role grants both for a `kubernetes.io/` signer.",
+            rationale: "Approving a CertificateSigningRequest takes `update` on `certificatesigningrequests/approval` and `approve` on the signer (`signers`, by signer name or `<domain>/*`). For the signers the cluster signs itself (`kubernetes.io/kube-apiserver-client` above all), an approved CSR is a client certificate for any user and any group, `system:masters` included, valid until it expires and impossible to revoke. Reported when one role grants both for a `kubernetes.io/` signer, and when a subject's ClusterRoleBindings grant the two halves through different roles (reported on the binding that grants approve).",
             remediation: "Leave CSR approval to the controller manager's approvers; if a custom approver is needed, restrict approve to its own signer name with resourceNames.",
             example_fail: bound_cluster_role!(
                 "  - apiGroups: [\"certificates.k8s.io\"]\n    resources: [\"certificatesigningrequests/approval\"]\n    verbs: [\"update\"]\n  - apiGroups: [\"certificates.k8s.io\"]\n    resources: [\"signers\"]\n    verbs: [\"approve\"]\n"

@@ -420,4 +420,110 @@ pub fn check_csr_approval(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             rbac.relate_bindings(finding, i);
         }
     }
+    report_combined_csr_approval(&rbac, sink);
+}
+
+/// Who can approve CSRs for a built-in signer only through two roles together: one grants
+/// update on `certificatesigningrequests/approval`, another approve on the signer. CSRs are
+/// cluster-scoped, so only ClusterRoleBindings count (upstream `VisitRulesFor` consults
+/// RoleBindings only for namespaced requests). A subject one of whose roles grants both is
+/// left to the per-role finding above.
+fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
+    use super::authz::{Request, UserInfo};
+    const CERTS: &str = "certificates.k8s.io";
+    let approves = |rule: &PolicyRule| -> Vec<&'static str> {
+        BUILTIN_SIGNERS
+            .iter()
+            .copied()
+            .filter(|s| rule.allows(&Request::resource("approve", CERTS, "signers").name(s)))
+            .collect()
+    };
+    let updates = |rule: &PolicyRule| {
+        grants(
+            rule,
+            &p("update", CERTS, "certificatesigningrequests/approval"),
+            Names::Any,
+        )
+    };
+    let policy = &rbac.policy;
+    let mut seen: Vec<String> = Vec::new();
+    for binding in policy.bindings.iter().filter(|b| b.is_cluster_binding()) {
+        for subject in &binding.subjects {
+            let who = subject.describe(&binding.namespace);
+            if seen.contains(&who) {
+                continue;
+            }
+            seen.push(who.clone());
+            let user = match subject.kind.as_str() {
+                "ServiceAccount" => UserInfo::service_account(
+                    subject.service_account_namespace(&binding.namespace),
+                    &subject.name,
+                ),
+                "Group" => UserInfo::new("", &[subject.name.as_str()]),
+                _ => UserInfo::new(&subject.name, &[]),
+            };
+            // Per role bound to the subject: whether it grants each half, and where.
+            // (role, index of the first binding granting it, update?, signers approved).
+            let mut by_role: Vec<(usize, usize, bool, Vec<&'static str>)> = Vec::new();
+            policy.visit_rules_for(
+                &user,
+                "",
+                |b, _, rule| {
+                    let Ok(role) = policy.resolve(&b.role_ref, &b.namespace) else {
+                        return true;
+                    };
+                    let entry = match by_role.iter().position(|(r, ..)| *r == role) {
+                        Some(i) => i,
+                        None => {
+                            let index = policy
+                                .bindings
+                                .iter()
+                                .position(|x| std::ptr::eq(x, b))
+                                .unwrap_or_default();
+                            by_role.push((role, index, false, Vec::new()));
+                            by_role.len() - 1
+                        }
+                    };
+                    let (_, _, update, signers) = &mut by_role[entry];
+                    *update |= updates(rule);
+                    for signer in approves(rule) {
+                        if !signers.contains(&signer) {
+                            signers.push(signer);
+                        }
+                    }
+                    true
+                },
+                |_, _| {},
+            );
+            if by_role.iter().any(|(_, _, u, s)| *u && !s.is_empty()) {
+                continue;
+            }
+            let (Some(update), Some(approve)) = (
+                by_role.iter().find(|(_, _, u, _)| *u),
+                by_role.iter().find(|(_, _, _, s)| !s.is_empty()),
+            ) else {
+                continue;
+            };
+            let (_, approve_binding, _, signers) = approve;
+            let approve_binding = &policy.bindings[*approve_binding];
+            let update_binding = &policy.bindings[update.1];
+            let message = format!(
+                "{who} can approve certificate signing requests by combining two roles: {} grants approve on signers ({}) and {} grants update on certificatesigningrequests/approval; an approved kube-apiserver-client CSR is a client certificate for any user or group, system:masters included",
+                approve_binding.describe(subject),
+                signers.join(", "),
+                update_binding.describe(subject),
+            );
+            let finding = rbac.report_binding(
+                sink,
+                approve_binding,
+                FieldPath::root().key("roleRef"),
+                message,
+            );
+            finding.with_related(
+                rbac.binding_object(update_binding),
+                [FieldPath::root().key("roleRef")],
+                "update on certificatesigningrequests/approval",
+            );
+        }
+    }
 }
