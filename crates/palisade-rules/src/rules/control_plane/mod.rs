@@ -412,6 +412,48 @@ pub static RULES: &[Rule] = &[
         &[AUDIT_DOC, FLAGS_DOC, CIS],
         check_audit_maxsize,
     ),
+    rule(
+        "CP021",
+        "service-external-ips-not-denied",
+        "kube-apiserver does not enable the DenyServiceExternalIPs admission plugin",
+        Severity::Low,
+        "A Service's `spec.externalIPs` makes kube-proxy on every node capture traffic to those addresses, whoever owns them: a user who may create Services in any namespace can intercept traffic meant for an internal or external IP (CVE-2020-8554, which has no fix in Kubernetes itself). The DenyServiceExternalIPs plugin rejects new externalIPs; it is off by default. CIS 1.2.3 recommends it (a manual check there, since clusters that need externalIPs must allow them some other way, such as a policy limited to approved addresses).",
+        "Add `DenyServiceExternalIPs` to `--enable-admission-plugins`, or, where some Services need externalIPs, restrict them with an admission policy that allows only approved addresses.",
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs"],
+        &["adm.deny_external_ips"],
+        &[ADMISSION_DOC, FLAGS_DOC, CIS],
+        check_deny_external_ips,
+    ),
+    rule(
+        "CP022",
+        "event-rate-limit-not-enabled",
+        "kube-apiserver does not enable the EventRateLimit admission plugin",
+        Severity::Low,
+        "Events are written by every component and by any client allowed to create them; without a limit, a misbehaving controller or a malicious client can flood the API server and etcd with Events and degrade the control plane for everyone (an availability risk to the regulated workloads too). The EventRateLimit plugin caps Event writes per server, namespace, user and source object; it is off by default and needs a configuration file (`--admission-control-config-file`). CIS 1.2.9 recommends it (a manual check there, since limits must be tuned to the cluster).",
+        "Add `EventRateLimit` to `--enable-admission-plugins` and give `--admission-control-config-file` an `EventRateLimit` configuration with limits sized for the cluster.",
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+        apiserver_pod![
+            "--enable-admission-plugins=NodeRestriction,EventRateLimit",
+            "--admission-control-config-file=/etc/kubernetes/admission/config.yaml"
+        ],
+        &["adm.event_rate_limit"],
+        &[ADMISSION_DOC, FLAGS_DOC, CIS],
+        check_event_rate_limit,
+    ),
+    rule(
+        "CP023",
+        "always-pull-images-not-enabled",
+        "kube-apiserver does not enable the AlwaysPullImages admission plugin",
+        Severity::Low,
+        "Without AlwaysPullImages, a pod can run any image already cached on its node with `imagePullPolicy: IfNotPresent` or `Never`, so a workload without the pull secret of a private image can still start it once any other pod has pulled it there: image pull credentials stop being an access control between tenants. The plugin forces every container's pull policy to `Always`, so the registry checks the pod's credentials each time. It is off by default and makes every start depend on the registry. CIS 1.2.11 recommends it (a manual check there).",
+        "Add `AlwaysPullImages` to `--enable-admission-plugins` (and make sure the registry is highly available), or keep regulated workloads on nodes no other tenant's pods can use.",
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+        apiserver_pod!["--enable-admission-plugins=NodeRestriction,AlwaysPullImages"],
+        &["adm.always_pull_images"],
+        &[ADMISSION_DOC, FLAGS_DOC, CIS],
+        check_always_pull_images,
+    ),
 ];
 
 /// `kube-apiserver container "name"`: each finding names the container, since a manifest
@@ -617,35 +659,77 @@ fn check_always_admit(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 }
 
 fn check_node_restriction(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    report_plugin_off(
+        ctx,
+        sink,
+        "NodeRestriction",
+        "kubelets may modify other nodes' objects",
+    );
+}
+
+fn check_deny_external_ips(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    report_plugin_off(
+        ctx,
+        sink,
+        "DenyServiceExternalIPs",
+        "anyone who may create or edit a Service can set externalIPs and intercept traffic to those addresses (CVE-2020-8554)",
+    );
+}
+
+fn check_event_rate_limit(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    report_plugin_off(
+        ctx,
+        sink,
+        "EventRateLimit",
+        "any client can flood the API server and etcd with Events",
+    );
+}
+
+fn check_always_pull_images(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+    report_plugin_off(
+        ctx,
+        sink,
+        "AlwaysPullImages",
+        "a pod can run a private image already cached on its node without the credentials to pull it",
+    );
+}
+
+/// Reports an API server on which admission plugin `plugin` (not on by default) is off:
+/// listed in `--disable-admission-plugins`, or missing from `--enable-admission-plugins`.
+fn report_plugin_off(
+    ctx: &InventoryCtx<'_>,
+    sink: &mut Sink,
+    plugin: &'static str,
+    consequence: &'static str,
+) {
     each_apiserver(ctx, sink, |api, sink| {
         let (plugins, flag) = enabled_plugins(api);
         if let Some((_, dflag)) = api
             .flags
             .items("disable-admission-plugins")
             .into_iter()
-            .find(|(p, _)| *p == "NodeRestriction")
+            .find(|(p, _)| *p == plugin)
         {
             sink.report(
                 api.object,
                 dflag.path.clone(),
                 format!(
-                    "{}: --disable-admission-plugins includes NodeRestriction",
+                    "{}: --disable-admission-plugins includes {plugin}: {consequence}",
                     lead(api)
                 ),
             );
-        } else if !plugins.contains(&"NodeRestriction") {
+        } else if !plugins.contains(&plugin) {
             let state = if flag.is_some() {
-                "--enable-admission-plugins does not include NodeRestriction"
+                format!("--enable-admission-plugins does not include {plugin}")
             } else {
-                "--enable-admission-plugins is not set, and NodeRestriction is not enabled by default"
+                format!(
+                    "--enable-admission-plugins is not set, and {plugin} is not enabled by default"
+                )
             };
             sink.report(
                 api.object,
                 api.path_of(flag),
-                format!(
-                    "{}: {state}: kubelets may modify other nodes' objects",
-                    lead(api)
-                ),
+                format!("{}: {state}: {consequence}", lead(api)),
             );
         }
     });
