@@ -211,6 +211,13 @@ impl PodSpecLocator {
         self
     }
 
+    /// Whether `object` runs pods: every workload kind except the core `PodTemplate`, which
+    /// only stores a template for others to copy (pod-level views such as NetworkPolicy
+    /// selection and mesh injection leave it out).
+    pub fn runs_pods(object: &Object) -> bool {
+        !(object.id.kind == "PodTemplate" && object.id.group().is_empty())
+    }
+
     /// True when objects of this kind carry a pod template (whether or not this one does).
     pub fn is_workload(&self, object: &Object) -> bool {
         self.location(object).is_some()

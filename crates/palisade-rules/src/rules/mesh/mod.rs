@@ -62,7 +62,7 @@ pub(crate) fn mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> &'a [MeshPod<'a>] {
 fn find_mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> Vec<MeshPod<'a>> {
     ctx.workloads()
         .iter()
-        .filter(|(o, _)| !(o.kind() == "PodTemplate" && o.id.group().is_empty()))
+        .filter(|(o, _)| palisade_model::workload::PodSpecLocator::runs_pods(o))
         .filter_map(|&(o, template)| {
             Some(MeshPod {
                 object: o,

@@ -470,7 +470,7 @@ fn pod_ref<'a>(
 
 /// [`pod_ref`] for an object whose pod template has been found already.
 pub(crate) fn pod_ref_with<'a>(o: &'a Object, template: PodTemplate<'a>) -> Option<PodRef<'a>> {
-    if o.kind() == "PodTemplate" && o.id.group().is_empty() {
+    if !palisade_model::workload::PodSpecLocator::runs_pods(o) {
         return None;
     }
     let labels = template.labels().collect();
