@@ -64,7 +64,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::Admission,
             severity: Severity::High,
             scope: Scope::Kinds(WEBHOOK_KINDS),
-            rationale: "A webhook only sees requests its `namespaceSelector` and `objectSelector` select. A selector that leaves out a regulated namespace (an opt-in label the namespace lacks, an exclusion list that names it) or a regulated workload (an objectSelector its pod labels do not satisfy) means none of the engine's policies apply there, while the policies themselves look complete. Namespaces are evaluated with their labels from the input plus the automatic `kubernetes.io/metadata.name`; only namespaces whose Namespace object is in the input are judged. `matchConditions` (CEL) must all hold for the webhook to be called: conditions on `request.namespace` alone (`==`, `!=`, `in [...]`, `startsWith`, negated or not) are evaluated, and any other condition that mentions the namespace is reported as unproven, since Palisade does not evaluate CEL.",
+            rationale: "A webhook only sees requests its `namespaceSelector` and `objectSelector` select. A selector that leaves out a regulated namespace (an opt-in label the namespace lacks, an exclusion list that names it) or a regulated workload (an objectSelector its pod labels do not satisfy) means none of the engine's policies apply there, while the policies themselves look complete. Namespaces are evaluated with their labels from the input plus the automatic `kubernetes.io/metadata.name`; only namespaces whose Namespace object is in the input are judged. `matchConditions` (CEL) must all hold for the webhook to be called: conditions on `request.namespace` alone (`==`, `!=`, `in [...]`, `startsWith`, negated or not) are evaluated, and any other condition that mentions the namespace is reported as unproven, since Palisade does not evaluate CEL. Conditions on the requesting user alone (`request.userInfo.username` with `==`, `!=` or `startsWith`, `\"group\" in request.userInfo.groups`) are evaluated for the identity controllers create Pods with (`system:serviceaccount:kube-system:<controller>`): a webhook that skips it never sees the Pods of Deployments, StatefulSets, DaemonSets or Jobs.",
             remediation: "Change the webhook's namespaceSelector and objectSelector so they select every regulated namespace and workload (exclude only the engine's own namespace and kube-system), or add the opt-in label to the namespace.",
             example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kyverno-resource-validating-webhook-cfg\nwebhooks:\n  - name: validate.kyverno.svc-fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: kyverno-svc, namespace: kyverno}\n    namespaceSelector:\n      matchLabels:\n        policy.example.com/enforced: \"true\"\n    rules:\n      - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}\n",
             example_pass: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    policy.example.com/enforced: \"true\"\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kyverno-resource-validating-webhook-cfg\nwebhooks:\n  - name: validate.kyverno.svc-fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: kyverno-svc, namespace: kyverno}\n    namespaceSelector:\n      matchLabels:\n        policy.example.com/enforced: \"true\"\n    rules:\n      - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}\n",
@@ -281,7 +281,9 @@ fn check_selectors(ctx: &ObjectCtx<'_>, sink: &mut Sink) {
 /// that decide by namespace alone are evaluated (`request.namespace` compared with `==`/`!=`,
 /// tested with `in [...]` or `startsWith(...)`, optionally negated with `!`); any other
 /// expression that mentions the namespace is reported as unproven, since Palisade does not
-/// evaluate CEL. Expressions that do not mention the namespace are not judged.
+/// evaluate CEL. The forms that decide by user alone ([`UserCondition`]) are evaluated for
+/// the controllers' identity, when a regulated namespace has a controller-managed workload.
+/// Other expressions are not judged.
 fn report_match_conditions(
     ctx: &ObjectCtx<'_>,
     engine: &str,
@@ -300,13 +302,29 @@ fn report_match_conditions(
         let Some(expression) = condition.str_at("expression") else {
             continue;
         };
-        if !expression.contains("namespace") {
-            continue;
-        }
         let path = webhook_path(i)
             .key("matchConditions")
             .index(j)
             .key("expression");
+        if let Some(user) = UserCondition::parse(expression) {
+            if user.holds(CONTROLLER_USER, &CONTROLLER_GROUPS) {
+                continue;
+            }
+            let Some(example) = controller_workload(ctx, regulated) else {
+                continue;
+            };
+            sink.report(
+                ctx.object,
+                path,
+                format!(
+                    "{engine} webhook {name:?} never sees the Pods that controllers create (for Deployments, StatefulSets, DaemonSets and Jobs, such as {example}): its matchCondition {expression:?} is false for the controllers' identity ({CONTROLLER_USER}, in system:serviceaccounts:kube-system)"
+                ),
+            );
+            continue;
+        }
+        if !expression.contains("namespace") {
+            continue;
+        }
         let message = match NamespaceCondition::parse(expression) {
             Some(condition) => {
                 let skipped: Vec<&str> = regulated
@@ -358,19 +376,7 @@ impl NamespaceCondition {
     }
 
     fn parse(expression: &str) -> Option<Self> {
-        let mut e = expression.trim();
-        let mut negated = false;
-        // `!(...)` and `!expr`, any number of times; plain parentheses too.
-        loop {
-            if let Some(rest) = e.strip_prefix('!') {
-                negated = !negated;
-                e = rest.trim_start();
-            } else if let Some(inner) = e.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
-                e = inner.trim();
-            } else {
-                break;
-            }
-        }
+        let (mut negated, e) = strip_negations(expression);
         let rest = e.strip_prefix("request.namespace")?.trim_start();
         let test = if let Some(v) = rest.strip_prefix("==") {
             NamespaceTest::Equals(string_literal(v.trim())?)
@@ -395,6 +401,83 @@ impl NamespaceCondition {
     }
 }
 
+/// `!(...)` and `!expr`, any number of times, and plain parentheses: whether the rest is
+/// negated, and the rest.
+fn strip_negations(expression: &str) -> (bool, &str) {
+    let mut e = expression.trim();
+    let mut negated = false;
+    loop {
+        if let Some(rest) = e.strip_prefix('!') {
+            negated = !negated;
+            e = rest.trim_start();
+        } else if let Some(inner) = e.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+            e = inner.trim();
+        } else {
+            return (negated, e);
+        }
+    }
+}
+
+/// The identity kube-controller-manager creates the pods of Deployments, StatefulSets,
+/// DaemonSets, Jobs and CronJobs with (`--use-service-account-credentials`, as kubeadm sets
+/// it): one service account per controller in `kube-system`.
+const CONTROLLER_USER: &str = "system:serviceaccount:kube-system:replicaset-controller";
+const CONTROLLER_GROUPS: [&str; 3] = [
+    "system:serviceaccounts",
+    "system:serviceaccounts:kube-system",
+    "system:authenticated",
+];
+
+/// A CEL matchCondition that decides by the requesting user alone:
+/// `request.userInfo.username` compared with `==`/`!=` or tested with `startsWith(...)`, or
+/// `"group" in request.userInfo.groups`, optionally negated.
+#[derive(Debug, PartialEq, Eq)]
+struct UserCondition {
+    negated: bool,
+    test: UserTest,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum UserTest {
+    NameEquals(String),
+    NameStartsWith(String),
+    InGroup(String),
+}
+
+impl UserCondition {
+    fn holds(&self, user: &str, groups: &[&str]) -> bool {
+        let t = match &self.test {
+            UserTest::NameEquals(v) => user == v,
+            UserTest::NameStartsWith(p) => user.starts_with(p.as_str()),
+            UserTest::InGroup(g) => groups.contains(&g.as_str()),
+        };
+        t != self.negated
+    }
+
+    fn parse(expression: &str) -> Option<Self> {
+        let (mut negated, e) = strip_negations(expression);
+        let test = if let Some(rest) = e.strip_prefix("request.userInfo.username") {
+            let rest = rest.trim_start();
+            if let Some(v) = rest.strip_prefix("==") {
+                UserTest::NameEquals(string_literal(v.trim())?)
+            } else if let Some(v) = rest.strip_prefix("!=") {
+                negated = !negated;
+                UserTest::NameEquals(string_literal(v.trim())?)
+            } else {
+                let v = rest.strip_prefix(".startsWith(")?.strip_suffix(')')?;
+                UserTest::NameStartsWith(string_literal(v.trim())?)
+            }
+        } else {
+            let (group, list) = e.split_once(" in ")?;
+            if list.trim() != "request.userInfo.groups" {
+                return None;
+            }
+            UserTest::InGroup(string_literal(group.trim())?)
+        };
+        Some(UserCondition { negated, test })
+    }
+}
+
 /// A CEL string literal without escapes, single- or double-quoted.
 fn string_literal(s: &str) -> Option<String> {
     let inner = s
@@ -402,6 +485,19 @@ fn string_literal(s: &str) -> Option<String> {
         .and_then(|r| r.strip_suffix('"'))
         .or_else(|| s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')))?;
     (!inner.contains(['\\', '"', '\''])).then(|| inner.to_string())
+}
+
+/// A workload in one of `namespaces` whose pods a controller creates (any workload kind but
+/// a bare Pod), named for a finding.
+fn controller_workload(ctx: &ObjectCtx<'_>, namespaces: &[&str]) -> Option<String> {
+    ctx.inventory.objects().iter().find_map(|o| {
+        let ns = o.id.effective_namespace()?;
+        (namespaces.contains(&ns)
+            && o.kind() != "Pod"
+            && palisade_model::workload::PodSpecLocator::runs_pods(o)
+            && ctx.settings.locator.is_workload(o))
+        .then(|| o.id.to_string())
+    })
 }
 
 /// Workloads in the given namespaces whose pod labels the selector does not match.
@@ -552,5 +648,36 @@ mod match_condition_tests {
         assert_eq!(holds("request.namespace.matches('^pay')", "pay"), None);
         assert_eq!(holds("request.namespace == 'it\\'s'", "pay"), None);
         assert_eq!(holds("(request.namespace == 'a') && (true)", "a"), None);
+    }
+
+    #[test]
+    fn user_conditions_are_evaluated_for_the_controllers_identity() {
+        let controllers =
+            |e: &str| UserCondition::parse(e).map(|c| c.holds(CONTROLLER_USER, &CONTROLLER_GROUPS));
+        // Kubernetes' own example: excluding the kubelets leaves controllers in.
+        assert_eq!(
+            controllers("!(\"system:nodes\" in request.userInfo.groups)"),
+            Some(true)
+        );
+        assert_eq!(
+            controllers("!('system:serviceaccounts:kube-system' in request.userInfo.groups)"),
+            Some(false)
+        );
+        assert_eq!(
+            controllers("!request.userInfo.username.startsWith('system:')"),
+            Some(false)
+        );
+        assert_eq!(
+            controllers(
+                "request.userInfo.username != 'system:serviceaccount:kube-system:replicaset-controller'"
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            controllers("request.userInfo.username == 'alice'"),
+            Some(false)
+        );
+        assert_eq!(controllers("request.userInfo.username.endsWith('x')"), None);
+        assert_eq!(controllers("'a' in request.userInfo.extra"), None);
     }
 }
