@@ -34,7 +34,7 @@ pub fn selector_selects(node: Node<'_>, key: &str, labels: &[(&str, &str)]) -> b
     }
 }
 
-fn strings<'a>(node: Option<Node<'a>>) -> impl Iterator<Item = &'a str> + 'a {
+pub(crate) fn strings<'a>(node: Option<Node<'a>>) -> impl Iterator<Item = &'a str> + 'a {
     node.into_iter()
         .flat_map(|n| n.items())
         .filter_map(|n| n.as_str())

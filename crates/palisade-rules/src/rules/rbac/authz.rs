@@ -747,12 +747,12 @@ impl Policy {
     /// that applies, rule) for every rule that applies to `user` in `namespace`, and
     /// `errors` with each binding whose role could not be resolved, and why; stops when
     /// `visitor` returns false.
-    pub fn visit_rules_for(
-        &self,
+    pub fn visit_rules_for<'p>(
+        &'p self,
         user: &UserInfo,
         namespace: &str,
-        mut visitor: impl FnMut(&Binding, usize, &PolicyRule) -> bool,
-        mut errors: impl FnMut(&Binding, ResolveError),
+        mut visitor: impl FnMut(&'p Binding, usize, &'p PolicyRule) -> bool,
+        mut errors: impl FnMut(&'p Binding, ResolveError),
     ) {
         for binding in self.consulted(namespace) {
             let Some(subject) = binding

@@ -368,9 +368,33 @@ const BUILTIN_SIGNERS: &[&str] = &[
     "kubernetes.io/*",
 ];
 
-pub fn check_csr_approval(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
+/// The group of CertificateSigningRequests and signers.
+const CERTIFICATES: &str = "certificates.k8s.io";
+
+/// One half of approving a CSR: update on `certificatesigningrequests/approval`.
+fn updates_csr_approval(rule: &PolicyRule) -> bool {
+    grants(
+        rule,
+        &p(
+            "update",
+            CERTIFICATES,
+            "certificatesigningrequests/approval",
+        ),
+        Names::Any,
+    )
+}
+
+/// The other half: the built-in signers the rule allows approve on.
+fn approvable_signers(rule: &PolicyRule) -> Vec<&'static str> {
     use super::authz::Request;
-    const CERTS: &str = "certificates.k8s.io";
+    BUILTIN_SIGNERS
+        .iter()
+        .copied()
+        .filter(|s| rule.allows(&Request::resource("approve", CERTIFICATES, "signers").name(s)))
+        .collect()
+}
+
+pub fn check_csr_approval(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
     let rbac = Rbac::new(ctx.inventory);
     if !rbac.has_roles() {
         sink.not_evaluated("the input has no Role or ClusterRole objects");
@@ -380,22 +404,11 @@ pub fn check_csr_approval(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         // Approving takes both (upstream certificates/approval admission and the
         // registry's approval strategy): update on certificatesigningrequests/approval,
         // and approve on the signer.
-        let approval = role.rules.iter().position(|rule| {
-            grants(
-                rule,
-                &p("update", CERTS, "certificatesigningrequests/approval"),
-                Names::Any,
-            )
-        });
-        let Some(approval) = approval else {
+        let Some(approval) = role.rules.iter().position(updates_csr_approval) else {
             continue;
         };
         for (r, rule) in role.rules.iter().enumerate() {
-            let signers: Vec<&str> = BUILTIN_SIGNERS
-                .iter()
-                .copied()
-                .filter(|s| rule.allows(&Request::resource("approve", CERTS, "signers").name(s)))
-                .collect();
+            let signers = approvable_signers(rule);
             if signers.is_empty() {
                 continue;
             }
@@ -429,22 +442,7 @@ pub fn check_csr_approval(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 /// RoleBindings only for namespaced requests). A subject one of whose roles grants both is
 /// left to the per-role finding above.
 fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
-    use super::authz::{Request, UserInfo};
-    const CERTS: &str = "certificates.k8s.io";
-    let approves = |rule: &PolicyRule| -> Vec<&'static str> {
-        BUILTIN_SIGNERS
-            .iter()
-            .copied()
-            .filter(|s| rule.allows(&Request::resource("approve", CERTS, "signers").name(s)))
-            .collect()
-    };
-    let updates = |rule: &PolicyRule| {
-        grants(
-            rule,
-            &p("update", CERTS, "certificatesigningrequests/approval"),
-            Names::Any,
-        )
-    };
+    use super::authz::{Binding, UserInfo};
     let policy = &rbac.policy;
     let mut seen: Vec<String> = Vec::new();
     for binding in policy.bindings.iter().filter(|b| b.is_cluster_binding()) {
@@ -462,9 +460,9 @@ fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
                 "Group" => UserInfo::new("", &[subject.name.as_str()]),
                 _ => UserInfo::new(&subject.name, &[]),
             };
-            // Per role bound to the subject: whether it grants each half, and where.
-            // (role, index of the first binding granting it, update?, signers approved).
-            let mut by_role: Vec<(usize, usize, bool, Vec<&'static str>)> = Vec::new();
+            // Per role bound to the subject: the first binding granting it, whether it grants
+            // each half.
+            let mut by_role: Vec<(usize, &Binding, bool, Vec<&'static str>)> = Vec::new();
             policy.visit_rules_for(
                 &user,
                 "",
@@ -475,18 +473,13 @@ fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
                     let entry = match by_role.iter().position(|(r, ..)| *r == role) {
                         Some(i) => i,
                         None => {
-                            let index = policy
-                                .bindings
-                                .iter()
-                                .position(|x| std::ptr::eq(x, b))
-                                .unwrap_or_default();
-                            by_role.push((role, index, false, Vec::new()));
+                            by_role.push((role, b, false, Vec::new()));
                             by_role.len() - 1
                         }
                     };
                     let (_, _, update, signers) = &mut by_role[entry];
-                    *update |= updates(rule);
-                    for signer in approves(rule) {
+                    *update |= updates_csr_approval(rule);
+                    for signer in approvable_signers(rule) {
                         if !signers.contains(&signer) {
                             signers.push(signer);
                         }
@@ -505,8 +498,7 @@ fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
                 continue;
             };
             let (_, approve_binding, _, signers) = approve;
-            let approve_binding = &policy.bindings[*approve_binding];
-            let update_binding = &policy.bindings[update.1];
+            let update_binding = update.1;
             let message = format!(
                 "{who} can approve certificate signing requests by combining two roles: {} grants approve on signers ({}) and {} grants update on certificatesigningrequests/approval; an approved kube-apiserver-client CSR is a client certificate for any user or group, system:masters included",
                 approve_binding.describe(subject),

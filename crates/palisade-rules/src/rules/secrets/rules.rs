@@ -220,14 +220,15 @@ impl EnvSecret<'_> {
     /// Path of the `secretKeyRef` or `secretRef` node; built only for references a finding
     /// is about.
     fn path(&self, template: &PodTemplate<'_>) -> FieldPath {
-        let container = template.container_path(&self.container);
         match self.var {
-            Some(_) => container
-                .key("env")
-                .index(self.index)
+            Some(_) => env_path(template, &self.container, self.index)
                 .key("valueFrom")
                 .key("secretKeyRef"),
-            None => container.key("envFrom").index(self.index).key("secretRef"),
+            None => template
+                .container_path(&self.container)
+                .key("envFrom")
+                .index(self.index)
+                .key("secretRef"),
         }
     }
 }
@@ -268,8 +269,6 @@ fn env_secrets<'a>(template: &PodTemplate<'a>) -> Vec<EnvSecret<'a>> {
             }
         }
     }
-    // In the order of the fields: each container's `env` references, then `envFrom`'s.
-    out.sort_by_key(|r| r.var.is_none());
     out
 }
 

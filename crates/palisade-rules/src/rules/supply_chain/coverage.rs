@@ -229,38 +229,28 @@ fn wildcard_match(pattern: &str, s: &str) -> bool {
     let (mut pi, mut si, mut last_star) = (0usize, 0usize, 0usize);
     let mut star: Option<usize> = None;
     while si < s.len() {
-        if pi >= p.len() {
-            match star {
-                Some(st) => {
-                    pi = st + 1;
-                    last_star += 1;
-                    si = last_star;
-                    continue;
-                }
-                None => return false,
-            }
-        }
-        match p[pi] {
-            b'?' | b'.' => {}
-            b'*' => {
+        let advance = match p.get(pi) {
+            Some(b'*') => {
                 star = Some(pi);
                 last_star = si;
                 pi += 1;
                 continue;
             }
-            c if c != s[si] => match star {
-                Some(st) => {
-                    pi = st + 1;
-                    last_star += 1;
-                    si = last_star;
-                    continue;
-                }
-                None => return false,
-            },
-            _ => {}
+            Some(&c) => matches!(c, b'?' | b'.') || c == s[si],
+            None => false,
+        };
+        if advance {
+            pi += 1;
+            si += 1;
+            continue;
         }
-        pi += 1;
-        si += 1;
+        // A mismatch, or the pattern ran out: retry from the last `*`, one byte further.
+        let Some(st) = star else {
+            return false;
+        };
+        pi = st + 1;
+        last_star += 1;
+        si = last_star;
     }
     // The rest of the pattern may only be `*`s and `?`s (each `?` here matches nothing).
     while pi < p.len() && matches!(p[pi], b'*' | b'?') {

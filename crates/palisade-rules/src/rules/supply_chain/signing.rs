@@ -28,7 +28,7 @@ use crate::context::{InventoryCtx, Sink};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 use crate::rules::admission::engines::{
     gatekeeper_config_exempts, gatekeeper_constraint_applies, gatekeeper_denies, is_kyverno_policy,
-    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, namespace_labels,
+    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, namespace_labels, strings,
 };
 
 /// The label policy-controller requires on a namespace before it enforces there.
@@ -132,22 +132,14 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
                         continue;
                     }
                     rule_enforces = true;
-                    let strings = |key| {
-                        entry
-                            .get(key)
-                            .into_iter()
-                            .flat_map(|l| l.items())
-                            .filter_map(|i| i.as_str())
-                            .collect::<Vec<_>>()
-                    };
                     // `image` is the single pattern of the deprecated form.
-                    let mut references = strings("imageReferences");
+                    let mut references: Vec<&str> = strings(entry.get("imageReferences")).collect();
                     references.extend(entry.str_at("image"));
                     verifiers.push(Verifier::Kyverno {
                         policy,
                         rule: rule_name,
                         references,
-                        skip: strings("skipImageReferences"),
+                        skip: strings(entry.get("skipImageReferences")).collect(),
                     });
                 }
                 if rule_enforces {
