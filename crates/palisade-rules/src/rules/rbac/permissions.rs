@@ -439,8 +439,9 @@ pub fn check_csr_approval(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 /// Who can approve CSRs for a built-in signer only through two roles together: one grants
 /// update on `certificatesigningrequests/approval`, another approve on the signer. CSRs are
 /// cluster-scoped, so only ClusterRoleBindings count (upstream `VisitRulesFor` consults
-/// RoleBindings only for namespaced requests). A subject one of whose roles grants both is
-/// left to the per-role finding above.
+/// RoleBindings only for namespaced requests). A subject one of whose roles grants both as
+/// written is left to the per-role finding above; an aggregated ClusterRole that combines
+/// the halves of two roles is reported here.
 fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
     use super::authz::{Binding, UserInfo};
     let policy = &rbac.policy;
@@ -488,7 +489,17 @@ fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
                 },
                 |_, _| {},
             );
-            if by_role.iter().any(|(_, _, u, s)| *u && !s.is_empty()) {
+            // The per-role finding covers the subject when one role, as written, grants both.
+            // An aggregated ClusterRole's halves can come from two roles, which the per-role
+            // check sees apart, so its aggregated rules are judged by where they came from.
+            let one_role_grants_both = by_role.iter().any(|&(role, ..)| {
+                policy.effective_rules(role).iter().any(|&(origin, _)| {
+                    let rules = &policy.roles[origin].rules;
+                    rules.iter().any(updates_csr_approval)
+                        && rules.iter().any(|r| !approvable_signers(r).is_empty())
+                })
+            });
+            if one_role_grants_both {
                 continue;
             }
             let (Some(update), Some(approve)) = (
@@ -499,23 +510,35 @@ fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
             };
             let (_, approve_binding, _, signers) = approve;
             let update_binding = update.1;
-            let message = format!(
-                "{who} can approve certificate signing requests by combining two roles: {} grants approve on signers ({}) and {} grants update on certificatesigningrequests/approval; an approved kube-apiserver-client CSR is a client certificate for any user or group, system:masters included",
-                approve_binding.describe(subject),
-                signers.join(", "),
-                update_binding.describe(subject),
-            );
+            const RISK: &str = "an approved kube-apiserver-client CSR is a client certificate for any user or group, system:masters included";
+            let one_binding = std::ptr::eq(*approve_binding, update_binding);
+            let message = if one_binding {
+                format!(
+                    "{who} can approve certificate signing requests through {}: the aggregated role gathers approve on signers ({}) and update on certificatesigningrequests/approval from different roles; {RISK}",
+                    approve_binding.describe(subject),
+                    signers.join(", "),
+                )
+            } else {
+                format!(
+                    "{who} can approve certificate signing requests by combining two roles: {} grants approve on signers ({}) and {} grants update on certificatesigningrequests/approval; {RISK}",
+                    approve_binding.describe(subject),
+                    signers.join(", "),
+                    update_binding.describe(subject),
+                )
+            };
             let finding = rbac.report_binding(
                 sink,
                 approve_binding,
                 FieldPath::root().key("roleRef"),
                 message,
             );
-            finding.with_related(
-                rbac.binding_object(update_binding),
-                [FieldPath::root().key("roleRef")],
-                "update on certificatesigningrequests/approval",
-            );
+            if !one_binding {
+                finding.with_related(
+                    rbac.binding_object(update_binding),
+                    [FieldPath::root().key("roleRef")],
+                    "update on certificatesigningrequests/approval",
+                );
+            }
         }
     }
 }
