@@ -49,23 +49,9 @@ impl Sink {
             message.shrink_to_fit();
         }
         let location = Location::of(object, path);
-        self.findings.push(Finding {
-            rule: self.rule,
-            severity: self.rule.severity,
-            message,
-            object: object.id.clone(),
-            location,
-            related: Vec::new(),
-            pss: None,
-            admission: None,
-            waiver: None,
-            baselined: false,
-        });
-        self.findings.last_mut().expect("just pushed")
+        self.push(object.id.clone(), location, message)
     }
-}
 
-impl Sink {
     /// Reports something the input lacks, about `subject` (a namespace with no default-deny
     /// policy, [`ObjectRef::cluster`] for what is missing everywhere). When `subject` is in
     /// the input, report on the object instead, so the finding points at a line.
@@ -74,16 +60,27 @@ impl Sink {
         subject: ObjectRef,
         message: impl Into<String>,
     ) -> &mut Finding {
+        let location = Location {
+            file: None,
+            pos: Pos::default(),
+            path: FieldPath::root(),
+        };
+        self.push(Arc::new(subject), location, message.into())
+    }
+
+    /// A new open finding of this rule, for the caller to add details to.
+    fn push(
+        &mut self,
+        object: Arc<ObjectRef>,
+        location: Location,
+        message: String,
+    ) -> &mut Finding {
         self.findings.push(Finding {
             rule: self.rule,
             severity: self.rule.severity,
-            message: message.into(),
-            object: Arc::new(subject),
-            location: Location {
-                file: None,
-                pos: Pos::default(),
-                path: FieldPath::root(),
-            },
+            message,
+            object,
+            location,
             related: Vec::new(),
             pss: None,
             admission: None,
