@@ -13,7 +13,8 @@ use crate::select::is_listed;
 use crate::{ClusterOptions, Error};
 
 /// A cluster to read: connected, its API discovered. Cheap to clone (the client and the
-/// discovered types are shared); [`Cluster::collect`] reads it.
+/// discovered types are shared); [`Cluster::collect`] reads it once,
+/// [`Cluster::watch`] keeps an inventory of it current.
 #[derive(Clone)]
 pub struct Cluster {
     client: Client,

@@ -4,7 +4,7 @@
 
 use kube::Client;
 use kube::api::{Api, DynamicObject, ListParams, ObjectList};
-use kube::discovery::{ApiCapabilities, ApiResource, Scope};
+use kube::discovery::{ApiCapabilities, ApiResource, Scope, verbs};
 use palisade_model::workload::PodSpecLocator;
 use palisade_model::{Object, Origin, Unlisted};
 use serde_json::Value;
@@ -16,12 +16,15 @@ use crate::select::owned_by_listed_controller;
 pub(crate) struct Target {
     pub ar: ApiResource,
     pub namespaced: bool,
+    /// The server serves `watch` for it.
+    pub watchable: bool,
 }
 
 impl Target {
     pub fn new(ar: ApiResource, caps: &ApiCapabilities) -> Target {
         Target {
             namespaced: caps.scope == Scope::Namespaced,
+            watchable: caps.supports_operation(verbs::WATCH),
             ar,
         }
     }
