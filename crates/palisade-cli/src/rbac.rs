@@ -1,6 +1,6 @@
 //! `palisade rbac who-can` and `palisade rbac can-i`: questions to the RBAC policy of
 //! manifests or of a live cluster, answered by the evaluator the rules use
-//! (`palisade_rules::rbac_authz`, a transcription of the API server's RBAC authorizer, with
+//! (`palisade_rbac::authz`, a transcription of the API server's RBAC authorizer, with
 //! ClusterRole aggregation applied as the controller would).
 //!
 //! Exit codes: `who-can` 0 (whatever the answer); `can-i` 0 for yes, 1 for no (as
@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use palisade_loader::load_inputs;
 use palisade_model::Inventory;
-use palisade_rules::rbac_authz::{
+use palisade_rbac::authz::{
     ALL, ANONYMOUS, AUTHENTICATED, Binding, MASTERS, Policy, Request, SERVICE_ACCOUNTS, Subject,
     Target, UNAUTHENTICATED, UserInfo,
 };

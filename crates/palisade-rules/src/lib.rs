@@ -27,6 +27,4 @@ pub use finding::{
     AdmissionDetail, Finding, Location, PssFinding, Related, Status, WaiverNote, WaiverSource,
 };
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
-/// Exact RBAC evaluation (roles, bindings, aggregation), for `who-can`/`can-i` front ends.
-pub use rules::rbac::authz as rbac_authz;
 pub use understood::{is_tool_group, understood};
