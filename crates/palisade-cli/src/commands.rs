@@ -1,15 +1,17 @@
-//! What each subcommand does: wiring the pipeline stages together, nothing more.
+//! What each subcommand does: reading its arguments into a pipeline request, reading the
+//! input, printing the report and choosing the exit code. The pipeline itself is
+//! `palisade-pipeline`'s.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
-use palisade_config::{Baseline, Config, Date, apply_severity, apply_waivers};
-use palisade_controls::Framework;
-use palisade_loader::{LoadOutcome, LoadStats, load_inputs};
-use palisade_model::Inventory;
-use palisade_pss::{Level, Version};
-use palisade_report::{EmitOptions, Format, Report, ScanStats, catalog, emit};
-use palisade_rules::{Rule, Status, evaluate, registry};
+use palisade_config::{Baseline, Config};
+use palisade_loader::load_inputs;
+use palisade_model::InputFacts;
+use palisade_pipeline::{Input, Plan, Request};
+use palisade_pss::Level;
+use palisade_report::{EmitOptions, Format, catalog, emit};
+use palisade_rules::{Rule, registry};
 
 use crate::args::{
     CatalogFormat, Cli, ClusterArgs, ColorChoice, Command, OutputFormat, PssLevelArg, RulesArgs,
@@ -23,42 +25,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, String> {
         Command::Explain { rule } => explain(&rule),
         Command::Rbac(args) => crate::rbac::run(*args),
     }
-}
-
-/// The rules a scan runs: `--rules` (else the configuration's `rules.select`, else all),
-/// narrowed to the Pod Security checks of `--pss-level` when given, minus the
-/// configuration's `rules.ignore` and `--skip-rules`.
-fn select_rules(args: &ScanArgs, config: &Config) -> Result<Vec<&'static Rule>, String> {
-    let unknown = |keys: Vec<String>| {
-        format!(
-            "unknown rule, name or area: {} (see `palisade rules`)",
-            keys.join(", ")
-        )
-    };
-    let mut rules: Vec<&'static Rule> = if !args.rules.is_empty() {
-        registry::select(&args.rules).map_err(unknown)?
-    } else if !config.select.is_empty() {
-        config.select.clone()
-    } else {
-        registry::all().to_vec()
-    };
-    rules.retain(|r| !config.ignore.iter().any(|i| i.meta.id == r.meta.id));
-    if let Some(level) = args.pss_level {
-        // Exactly the checks Pod Security Admission runs at that level; at restricted that
-        // includes the baseline checks (the version decides which are overridden).
-        rules.retain(|r| {
-            matches!(
-                (r.meta.pss_check(), level),
-                (Some((_, Level::Baseline)), _)
-                    | (Some((_, Level::Restricted)), PssLevelArg::Restricted)
-            )
-        });
-    }
-    if !args.skip_rules.is_empty() {
-        let skip = registry::select(&args.skip_rules).map_err(unknown)?;
-        rules.retain(|r| !skip.iter().any(|s| s.meta.id == r.meta.id));
-    }
-    Ok(rules)
 }
 
 fn output_format(f: OutputFormat) -> Format {
@@ -100,50 +66,39 @@ fn load_config(args: &ScanArgs) -> Result<Config, ExitCode> {
     })
 }
 
+/// What the scan's flags ask of the pipeline.
+fn request(args: &ScanArgs) -> Request {
+    Request {
+        rules: args.rules.clone(),
+        skip_rules: args.skip_rules.clone(),
+        pss_level: args.pss_level.map(|l| match l {
+            PssLevelArg::Baseline => Level::Baseline,
+            PssLevelArg::Restricted => Level::Restricted,
+        }),
+        pss_version: args.pss_version.clone(),
+        frameworks: args.framework.clone(),
+        complete_inventory: args.complete_inventory,
+        min_severity: args.min_severity.map(|s| s.severity()),
+        fail_on: args.fail_on.map(|s| s.severity()),
+        baseline: None,
+        write_baseline: args.write_baseline.is_some(),
+    }
+}
+
 fn scan(args: ScanArgs) -> Result<ExitCode, String> {
     let config = match load_config(&args) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let mut settings = config.settings();
-    if let Some(v) = &args.pss_version {
-        settings.pss.version =
-            Version::parse(v).map_err(|e| format!("invalid --pss-version {v:?}: {e}"))?;
-    }
-    match args.pss_level {
-        Some(PssLevelArg::Baseline) => settings.pss.level = Level::Baseline,
-        Some(PssLevelArg::Restricted) => settings.pss.level = Level::Restricted,
-        None => {}
-    }
-    if args.complete_inventory {
-        settings.complete_inventory = true;
-    }
-    let rules = select_rules(&args, &config)?;
-    let mut frameworks = Vec::new();
-    for f in &args.framework {
-        match (f.as_str(), Framework::parse(f)) {
-            ("all", _) => frameworks = Framework::ALL.to_vec(),
-            (_, Some(f)) if !frameworks.contains(&f) => frameworks.push(f),
-            (_, Some(_)) => {}
-            (_, None) => {
-                return Err(format!(
-                    "unknown framework {f:?} (expected hipaa, pci-dss, soc2, cis, nsa or all)"
-                ));
-            }
-        }
-    }
-    if args.framework.is_empty() {
-        frameworks = config.frameworks.clone();
-    }
-    let baseline = match &args.baseline {
-        Some(path) => Some(
+    let mut plan = Plan::new(config, request(&args))?;
+    if let Some(path) = &args.baseline {
+        plan.baseline = Some(
             std::fs::read_to_string(path)
                 .map_err(|e| e.to_string())
                 .and_then(|t| Baseline::from_json(&t))
                 .map_err(|e| format!("cannot read the baseline {}: {e}", path.display()))?,
-        ),
-        None => None,
-    };
+        );
+    }
 
     // PALISADE_TIMINGS=1 prints how long each stage took (for the benchmark and profiling).
     let timings = std::env::var_os("PALISADE_TIMINGS").is_some();
@@ -164,112 +119,50 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             );
         }
     };
-    let loaded = if args.cluster {
-        let collected = read_cluster(&args.cluster_args, &settings)?;
-        // A whole cluster is its whole configuration; one namespace of it is not.
-        if args.cluster_args.namespace.is_none() {
-            settings.complete_inventory = true;
-        }
-        settings.unlisted = collected.unlisted;
-        let n = collected.objects.len();
-        LoadOutcome {
-            objects: collected.objects,
-            stats: LoadStats {
-                files: 0,
-                documents: n,
-                objects: n,
-                skipped: 0,
-            },
-            ..Default::default()
-        }
+    let input = if args.cluster {
+        let collected = read_cluster(&args.cluster_args, &plan.settings)?;
+        let facts = InputFacts {
+            // A whole cluster is its whole configuration; one namespace of it is not.
+            complete: args.cluster_args.namespace.is_none(),
+            unlisted: collected.unlisted,
+        };
+        Input::from_objects(collected.objects, facts)
     } else {
-        load_inputs(&args.paths, &args.limits.limits(), &mut io::stdin().lock())
+        Input::from_load(load_inputs(
+            &args.paths,
+            &args.limits.limits(),
+            &mut io::stdin().lock(),
+        ))
     };
     lap("load");
     let format = output_format(args.format);
-    let stats = ScanStats {
-        files: loaded.stats.files,
-        documents: loaded.stats.documents,
-        objects: loaded.stats.objects,
-        skipped_documents: loaded.stats.skipped,
-    };
     if args.parse_only {
+        let stats = &input.stats;
         println!(
             "files {} documents {} objects {} skipped {} errors {}",
             stats.files,
             stats.documents,
             stats.objects,
             stats.skipped_documents,
-            loaded.errors.len()
+            input.errors.len()
         );
-        let code = ExitCode::from(if loaded.errors.is_empty() { 0 } else { 2 });
-        std::mem::forget(loaded); // as below: exit without freeing document by document
+        let code = ExitCode::from(if input.errors.is_empty() { 0 } else { 2 });
+        std::mem::forget(input); // as below: exit without freeing document by document
         return Ok(code);
     }
-
-    let objects: Vec<_> = loaded
-        .objects
-        .iter()
-        .map(|o| (o.id.clone(), o.file_arc().cloned()))
-        .collect();
-    let inventory = Inventory::new(loaded.objects);
     if std::env::var_os("PALISADE_RULE_TIMINGS").is_some() {
-        let mut times: Vec<(f64, &str, usize)> = rules
-            .iter()
-            .map(|r| {
-                let t = std::time::Instant::now();
-                let n = evaluate(&inventory, &[*r], &settings).findings.len();
-                (t.elapsed().as_secs_f64(), r.meta.id, n)
-            })
-            .collect();
-        times.sort_by(|a, b| b.0.total_cmp(&a.0));
-        for (t, id, n) in times.iter().take(25) {
+        let inventory = plan.inventory(input.objects.clone(), input.facts.clone());
+        for (t, id, n) in plan.time_rules(&inventory).iter().take(25) {
             eprintln!("rule {id}: {t:.3} s, {n} findings");
         }
     }
-    let evaluation = evaluate(&inventory, &rules, &settings);
+    let outcome = plan.run(input);
     lap("evaluate");
-    let mut findings = evaluation.findings;
-    // The decisions stage: severities, waivers, baseline (shared with every front end).
-    apply_severity(&config, &mut findings);
-    let outcome = apply_waivers(
-        &mut findings,
-        &inventory,
-        &config.waivers,
-        config.inline_waivers,
-        Date::today(),
-    );
-    let notices = outcome.notices(&config.waivers);
-    if let Some(path) = &args.write_baseline {
-        let written = Baseline::of(&findings);
+    if let (Some(path), Some(written)) = (&args.write_baseline, &outcome.written_baseline) {
         std::fs::write(path, written.to_json())
             .map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))?;
-        written.apply(&mut findings);
     }
-    if let Some(baseline) = &baseline {
-        baseline.apply(&mut findings);
-    }
-    if let Some(min) = args.min_severity {
-        findings.retain(|f| f.severity >= min.severity());
-    }
-    let fail_on = args.fail_on.map(|s| s.severity());
-    let failing = findings.iter().any(|f| {
-        f.status() == Status::Open && fail_on.is_none_or(|threshold| f.severity >= threshold)
-    });
-    let report = Report {
-        findings,
-        errors: loaded.errors,
-        warnings: loaded.warnings,
-        stats,
-        rules,
-        objects,
-        pss_policy: settings.pss,
-        runs: evaluation.runs,
-        notices,
-        frameworks,
-        unknown_kinds: evaluation.unknown_kinds,
-        unlisted: settings.unlisted.clone(),
-    };
+    let report = &outcome.report;
 
     let to_terminal = args.output.is_none() && io::stdout().is_terminal();
     let color = match args.color {
@@ -287,14 +180,14 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             let file = std::fs::File::create(path)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             let mut out = BufWriter::new(file);
-            emit(&report, format, options, &mut out)
+            emit(report, format, options, &mut out)
                 .and_then(|()| out.flush())
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
         None => {
             let stdout = io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            match emit(&report, format, options, &mut out).and_then(|()| out.flush()) {
+            match emit(report, format, options, &mut out).and_then(|()| out.flush()) {
                 Ok(()) => {}
                 // `palisade scan ... | head` closes the pipe early; that is not an error.
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
@@ -316,17 +209,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode, String> {
             anstream::eprintln!("warning: {n}");
         }
     }
-    let code = if !report.errors.is_empty() {
-        ExitCode::from(2)
-    } else if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    };
+    let code = ExitCode::from(outcome.exit_status());
     // The process is about to exit: the OS reclaims the findings and documents at once,
     // far faster than freeing hundreds of thousands of allocations one by one.
-    std::mem::forget(report);
-    std::mem::forget(inventory);
+    std::mem::forget(outcome);
     Ok(code)
 }
 

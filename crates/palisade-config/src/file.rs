@@ -334,7 +334,6 @@ impl Config {
             None => settings.log_retention_days,
         };
         settings.runtime_agents = self.runtime_agents.clone();
-        settings.complete_inventory = self.complete_inventory;
         if let Some(root) = &self.istio_root_namespace {
             settings.istio_root_namespace = root.clone();
         }

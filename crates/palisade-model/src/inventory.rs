@@ -1,4 +1,6 @@
-//! The inventory: every object of one evaluation, indexed for cross-object rules.
+//! The inventory: every object of one evaluation, indexed for cross-object rules, with the
+//! facts its source knows about it (whether it is the whole configuration, which resource
+//! types it could not include).
 
 use std::collections::HashMap;
 
@@ -11,6 +13,59 @@ use crate::object::Object;
 pub struct Inventory {
     objects: Vec<Object>,
     by_kind: HashMap<String, Vec<usize>>,
+    facts: InputFacts,
+}
+
+/// What the source of an inventory knows about it beyond its objects. These travel with
+/// the input, not with the settings: a file scan learns them from its configuration
+/// (`completeInventory`), a cluster scan from what it could list, an admission webhook from
+/// its cache.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InputFacts {
+    /// The input is the cluster's whole configuration (a platform repository, a live
+    /// cluster): only then can a rule conclude that something is absent (no runtime agent,
+    /// no policy engine, a role nobody binds). On partial input (an application's
+    /// manifests) such rules are not evaluated.
+    pub complete: bool,
+    /// Resource types the source could not include (a cluster scan forbidden to list
+    /// them, or an error). Rules that read them are "not evaluated", never passed, and
+    /// nothing is concluded from an absence while any is missing.
+    pub unlisted: Vec<Unlisted>,
+}
+
+/// A resource type the input could not include.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unlisted {
+    /// `apps/v1`, `v1`.
+    pub api_version: String,
+    pub kind: String,
+    /// The plural resource name (`deployments`).
+    pub resource: String,
+    /// The namespace the list was for, when the scan was limited to one.
+    pub namespace: Option<String>,
+    /// `forbidden`, or the error met.
+    pub reason: String,
+}
+
+impl Unlisted {
+    /// The API group (`""` for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// `deployments.apps (forbidden)`.
+    pub fn describe(&self) -> String {
+        let group = self.group();
+        let resource = if group.is_empty() {
+            self.resource.clone()
+        } else {
+            format!("{}.{group}", self.resource)
+        };
+        match &self.namespace {
+            Some(ns) => format!("{resource} in namespace {ns} ({})", self.reason),
+            None => format!("{resource} ({})", self.reason),
+        }
+    }
 }
 
 impl Inventory {
@@ -25,7 +80,27 @@ impl Inventory {
                 }
             }
         }
-        Inventory { objects, by_kind }
+        Inventory {
+            objects,
+            by_kind,
+            facts: InputFacts::default(),
+        }
+    }
+
+    /// The inventory with what its source knows about it.
+    pub fn with_facts(mut self, facts: InputFacts) -> Self {
+        self.facts = facts;
+        self
+    }
+
+    /// The inventory declared the whole configuration (or not), other facts unchanged.
+    pub fn complete(mut self, complete: bool) -> Self {
+        self.facts.complete = complete;
+        self
+    }
+
+    pub fn facts(&self) -> &InputFacts {
+        &self.facts
     }
 
     pub fn objects(&self) -> &[Object] {

@@ -17,7 +17,7 @@ mod path;
 pub mod selector;
 pub mod workload;
 
-pub use inventory::Inventory;
+pub use inventory::{InputFacts, Inventory, Unlisted};
 pub use node::{
     Document, DocumentBuilder, Entries, Items, Node, Pending, Pos, Scalar, StrRef, Value,
 };

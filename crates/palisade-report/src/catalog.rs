@@ -216,7 +216,6 @@ pub fn example_and_config(example: &str) -> (String, Option<String>) {
                 "log-retention-days" => format!("auditLog:\n  retentionDays: {value}\n"),
                 "runtime-agents" => format!("runtimeAgents: {}\n", list()),
                 "istio-root-namespace" => format!("istioRootNamespace: {value}\n"),
-                "complete" => format!("completeInventory: {value}\n"),
                 "workload-kind" => {
                     let (kind, template) = value.split_once('=').unwrap_or((value, ""));
                     let (group, kind) = kind.rsplit_once('/').unwrap_or(("", kind));

@@ -10,8 +10,7 @@ use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 use crate::compliance::{self, ControlStatus, FrameworkView, RuleResult};
-use crate::{Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
-use palisade_loader::{LoadError, LoadWarning};
+use crate::{InputProblem, Report, TOOL_NAME, TOOL_VERSION, rule_help_uri};
 use palisade_model::{FieldPath, ObjectRef};
 use palisade_pss::LevelVersion;
 use palisade_rules::{
@@ -314,8 +313,8 @@ struct ErrorOut<'a> {
 #[derive(Serialize)]
 struct WarningOut<'a> {
     file: &'a str,
-    line: u32,
-    column: u32,
+    line: Option<u32>,
+    column: Option<u32>,
     message: &'a str,
 }
 
@@ -621,21 +620,21 @@ fn object_out(o: &ObjectRef) -> ObjectOut<'_> {
     }
 }
 
-fn error_out(e: &LoadError) -> ErrorOut<'_> {
+fn error_out(e: &InputProblem) -> ErrorOut<'_> {
     ErrorOut {
-        file: &e.file,
+        file: &e.source,
         line: e.pos.map(|p| p.line),
         column: e.pos.map(|p| p.column),
-        kind: e.kind.as_str(),
+        kind: e.kind,
         message: &e.message,
     }
 }
 
-fn warning_out(w: &LoadWarning) -> WarningOut<'_> {
+fn warning_out(w: &InputProblem) -> WarningOut<'_> {
     WarningOut {
-        file: &w.file,
-        line: w.pos.line,
-        column: w.pos.column,
+        file: &w.source,
+        line: w.pos.map(|p| p.line),
+        column: w.pos.map(|p| p.column),
         message: &w.message,
     }
 }

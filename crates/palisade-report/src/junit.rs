@@ -62,9 +62,9 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         for e in &report.errors {
             let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
             status.set_message(e.message.clone());
-            status.set_type(e.kind.as_str());
+            status.set_type(e.kind);
             let mut case = TestCase::new(e.to_string(), status);
-            case.set_classname(e.file.to_string());
+            case.set_classname(e.source.to_string());
             suites[idx].add_test_case(case);
         }
     }

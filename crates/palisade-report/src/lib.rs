@@ -18,8 +18,7 @@ use std::sync::Arc;
 
 pub use palisade_config::Notice;
 use palisade_controls::Framework;
-use palisade_loader::{LoadError, LoadWarning};
-use palisade_model::ObjectRef;
+use palisade_model::{ObjectRef, Pos};
 use palisade_pss::LevelVersion;
 use palisade_rules::{Finding, Rule, RuleRun, Severity, Status, UnknownKind, Unlisted};
 
@@ -47,6 +46,30 @@ impl Format {
     }
 }
 
+/// A problem with the input, wherever it came from: a file that is not valid YAML, a
+/// resource a cluster scan could not read, an admission request, an audit log line. Input
+/// stages turn their own errors into these; the emitters know nothing of those stages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InputProblem {
+    /// Where the input came from: a file's path, or the name of another source.
+    pub source: Arc<str>,
+    /// Where in it, when known; `None` for a problem with the source as a whole.
+    pub pos: Option<Pos>,
+    /// What went wrong, as a stable word (`io`, `syntax`, `limit`...; `warning` for
+    /// warnings).
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl std::fmt::Display for InputProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.pos {
+            Some(pos) => write!(f, "{}:{}: {}", self.source, pos, self.message),
+            None => write!(f, "{}: {}", self.source, self.message),
+        }
+    }
+}
+
 /// Counts about the input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScanStats {
@@ -60,8 +83,10 @@ pub struct ScanStats {
 #[derive(Debug)]
 pub struct Report {
     pub findings: Vec<Finding>,
-    pub errors: Vec<LoadError>,
-    pub warnings: Vec<LoadWarning>,
+    /// Input that could not be read: the scan is incomplete (exit code 2).
+    pub errors: Vec<InputProblem>,
+    /// Input that was read but looks wrong (a duplicated key: the later value wins).
+    pub warnings: Vec<InputProblem>,
     pub stats: ScanStats,
     /// The rules that were evaluated (SARIF lists them; JUnit counts passes against them).
     pub rules: Vec<&'static Rule>,

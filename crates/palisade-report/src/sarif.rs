@@ -212,9 +212,9 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let mut n = json!({
                 "level": "error",
                 "message": {"text": e.message},
-                "descriptor": {"id": format!("input-{}", e.kind.as_str())},
+                "descriptor": {"id": format!("input-{}", e.kind)},
             });
-            let mut physical = json!({"artifactLocation": {"uri": uri_of(&e.file)}});
+            let mut physical = json!({"artifactLocation": {"uri": uri_of(&e.source)}});
             if let Some(pos) = e.pos {
                 physical["region"] =
                     json!({"startLine": pos.line.max(1), "startColumn": pos.column.max(1)});
@@ -238,13 +238,15 @@ pub fn emit(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             v
         }))
         .chain(report.warnings.iter().map(|w| {
+            let mut physical = json!({"artifactLocation": {"uri": uri_of(&w.source)}});
+            if let Some(pos) = w.pos {
+                physical["region"] =
+                    json!({"startLine": pos.line.max(1), "startColumn": pos.column.max(1)});
+            }
             json!({
                 "level": "warning",
                 "message": {"text": w.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": uri_of(&w.file)},
-                    "region": {"startLine": w.pos.line.max(1), "startColumn": w.pos.column.max(1)},
-                }}],
+                "locations": [{"physicalLocation": physical}],
             })
         }))
         .collect();

@@ -4,7 +4,7 @@
 use palisade_config::{Baseline, Config, Date, apply_waivers};
 use palisade_loader::{Limits, load_str};
 use palisade_model::Inventory;
-use palisade_report::{EmitOptions, Format, Report, ScanStats, emit};
+use palisade_report::{EmitOptions, Format, InputProblem, Report, ScanStats, emit};
 use palisade_rules::{evaluate, registry};
 use serde_json::Value;
 
@@ -66,6 +66,16 @@ waivers:
     expires: 2999-12-31
 ";
 
+/// A loader error in the report's terms (as palisade-pipeline converts it).
+fn problem(e: palisade_loader::LoadError) -> InputProblem {
+    InputProblem {
+        source: e.file,
+        pos: e.pos,
+        kind: e.kind.as_str(),
+        message: e.message,
+    }
+}
+
 fn canned_report() -> Report {
     let loaded = load_str("manifests/app.yaml", MANIFESTS, &Limits::default());
     let objects = loaded
@@ -98,8 +108,17 @@ fn canned_report() -> Report {
         unknown_kinds: evaluation.unknown_kinds,
         unlisted: Vec::new(),
         findings,
-        errors: loaded.errors,
-        warnings: loaded.warnings,
+        errors: loaded.errors.into_iter().map(problem).collect(),
+        warnings: loaded
+            .warnings
+            .into_iter()
+            .map(|w| InputProblem {
+                source: w.file,
+                pos: Some(w.pos),
+                kind: "warning",
+                message: w.message,
+            })
+            .collect(),
         stats: ScanStats {
             files: 1,
             documents: loaded.stats.documents,
@@ -290,12 +309,9 @@ fn junit_parses_and_counts_objects() {
 fn findings_without_a_file_are_valid_in_every_format() {
     let app = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop}\nspec:\n  template:\n    spec:\n      containers: [{name: web, image: web:1}]\n";
     let loaded = load_str("app.yaml", app, &Limits::default());
-    let inventory = Inventory::new(loaded.objects);
+    let inventory = Inventory::new(loaded.objects).complete(true);
     let rules = registry::select(&["RT001".to_string(), "ADM005".to_string()]).unwrap();
-    let settings = palisade_rules::Settings {
-        complete_inventory: true,
-        ..Default::default()
-    };
+    let settings = palisade_rules::Settings::default();
     let evaluation = evaluate(&inventory, &rules, &settings);
     assert_eq!(evaluation.findings.len(), 2);
     assert!(
@@ -364,11 +380,8 @@ spec:
 ";
     let mut report = canned_report();
     let loaded = load_str("dir/\"odd\"\\name.yaml", tricky, &Limits::default());
-    let inventory = Inventory::new(loaded.objects.clone());
-    let settings = palisade_rules::Settings {
-        complete_inventory: true,
-        ..Default::default()
-    };
+    let inventory = Inventory::new(loaded.objects.clone()).complete(true);
+    let settings = palisade_rules::Settings::default();
     let rules = registry::all().to_vec();
     let evaluation = evaluate(&inventory, &rules, &settings);
     assert!(evaluation.findings.len() > 20, "{:#?}", loaded.errors);

@@ -16,15 +16,20 @@ mod finding;
 pub mod registry;
 mod rule;
 mod rules;
+mod settings;
+mod sink;
 mod understood;
+mod views;
 
-pub use context::{
-    InventoryCtx, ObjectCtx, PARTIAL_INPUT, RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, Sink,
-    Unlisted, glob_match,
-};
-pub use engine::{Coverage, Evaluation, RuleRun, UnknownKind, evaluate};
+pub use context::{InventoryCtx, ObjectCtx, PARTIAL_INPUT};
+pub use engine::{Coverage, Evaluation, Evaluator, RuleRun, UnknownKind, evaluate};
 pub use finding::{
     AdmissionDetail, Finding, Location, PssFinding, Related, Status, WaiverNote, WaiverSource,
 };
+/// Input facts live with the inventory (palisade-model); re-exported for front ends.
+pub use palisade_model::{InputFacts, Unlisted};
 pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+pub use settings::{RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, glob_match};
+pub use sink::Sink;
 pub use understood::{is_tool_group, understood};
+pub use views::Views;

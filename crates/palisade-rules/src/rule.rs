@@ -6,7 +6,8 @@ use std::str::FromStr;
 use palisade_controls::{ControlRef, catalogue};
 use palisade_pss::{CheckId, Level};
 
-use crate::context::{InventoryCtx, ObjectCtx, Sink};
+use crate::context::{InventoryCtx, ObjectCtx};
+use crate::sink::Sink;
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -4,7 +4,7 @@
 
 use palisade_model::Object;
 
-use crate::context::Settings;
+use crate::settings::Settings;
 
 /// API groups of Kubernetes itself and of the configuration files the rules read.
 const BUILTIN_GROUPS: &[&str] = &[

@@ -5,7 +5,7 @@
 //! document may start with `# pss: <level>:<version>` to evaluate it at another Pod Security
 //! policy (default `restricted:latest`). `# settings: key=value; ...` lines anywhere set the
 //! configuration the whole fixture assumes (see `Settings::with_directives`). A fixture is
-//! taken as a complete inventory (`complete_inventory`), so absence-based rules run. The harness requires the findings of the rule to
+//! taken as a complete inventory (`Inventory::complete`), so absence-based rules run. The harness requires the findings of the rule to
 //! match the expectations exactly, then snapshots them (insta) so message changes are
 //! reviewed. Workload documents are also evaluated by upstream Pod Security Admission (the
 //! Go oracle), so a fixture's expectations cannot drift from what Kubernetes does.
@@ -104,17 +104,16 @@ fn document_of(object: &Object) -> usize {
 
 /// Runs `rule` over the fixture, each document at its own policy.
 fn run_rule(rule: &'static palisade_rules::Rule, fixture: &Fixture) -> Vec<Finding> {
-    let inventory = Inventory::new(fixture.objects.clone());
+    // A fixture is a whole world: absence-based rules may conclude from it.
+    let inventory = Inventory::new(fixture.objects.clone()).complete(true);
     let mut by_policy: BTreeMap<String, LevelVersion> = BTreeMap::new();
     for p in &fixture.policies {
         by_policy.insert(p.to_string(), *p);
     }
     let mut findings = Vec::new();
     for policy in by_policy.values() {
-        // A fixture is a whole world: absence-based rules may conclude from it.
         let settings = Settings {
             pss: *policy,
-            complete_inventory: true,
             ..Settings::default()
         }
         .with_directives(&fixture.text)

@@ -110,7 +110,6 @@ fn example_settings(rule: &Rule, example: &str) -> Settings {
     };
     Settings {
         pss: LevelVersion::new(level, Version::Latest),
-        complete_inventory: true,
         ..Settings::default()
     }
     .with_directives(example)
@@ -130,7 +129,8 @@ fn findings_of(rule: &'static Rule, yaml: &str) -> usize {
         "{}: example has no objects",
         rule.meta.id
     );
-    let inventory = Inventory::new(loaded.objects);
+    // Examples are whole worlds: absence-based rules may conclude from them.
+    let inventory = Inventory::new(loaded.objects).complete(true);
     evaluate(&inventory, &[rule], &example_settings(rule, yaml))
         .findings
         .len()
@@ -178,9 +178,8 @@ fn absence_based_rules_are_not_evaluated_on_partial_input() {
     let mut gated = Vec::new();
     for rule in registry::all() {
         let loaded = load_str("example.yaml", rule.meta.example_fail, &Limits::default());
-        let inventory = Inventory::new(loaded.objects);
-        let mut settings = example_settings(rule, rule.meta.example_fail);
-        settings.complete_inventory = false;
+        let inventory = Inventory::new(loaded.objects).complete(false);
+        let settings = example_settings(rule, rule.meta.example_fail);
         let run = evaluate(&inventory, &[rule], &settings);
         if let Coverage::NotEvaluated { reason } = &run.runs[0].coverage
             && reason == PARTIAL_INPUT
@@ -210,11 +209,8 @@ fn absence_based_rules_are_not_evaluated_on_partial_input() {
     assert!(partial.runs.iter().all(
         |r| matches!(&r.coverage, Coverage::NotEvaluated { reason } if reason == PARTIAL_INPUT)
     ));
-    let complete = Settings {
-        complete_inventory: true,
-        ..Settings::default()
-    };
-    let whole = evaluate(&inventory, &rules, &complete);
+    let inventory = inventory.complete(true);
+    let whole = evaluate(&inventory, &rules, &Settings::default());
     let ids: BTreeSet<&str> = whole.findings.iter().map(|f| f.rule.id).collect();
     assert_eq!(
         ids.into_iter().collect::<Vec<_>>(),

@@ -5,7 +5,7 @@
 
 use palisade_model::{Inventory, LabelSelector, Node, Object};
 
-use crate::context::glob_match;
+use crate::settings::glob_match;
 
 /// The label the API server sets on every Namespace (since Kubernetes 1.21, GA in 1.22).
 pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";

@@ -8,8 +8,9 @@
 use palisade_model::FieldPath;
 use palisade_pss::{Level, NamespacePolicy, PSA_LABEL_PREFIX, policy_from_labels};
 
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const PSA_DOC: &str = "https://kubernetes.io/docs/concepts/security/pod-security-admission/";
 const PSA_LABELS_DOC: &str =

@@ -12,8 +12,9 @@
 use palisade_model::{FieldPath, LabelSelector, Node, Object};
 
 use super::engines::namespace_labels;
-use crate::context::{InventoryCtx, ObjectCtx, Sink};
+use crate::context::{InventoryCtx, ObjectCtx};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const WEBHOOK_DOC: &str =
     "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/";

@@ -18,8 +18,9 @@
 
 use palisade_model::{FieldPath, Node, Object};
 
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const AUDIT_DOC: &str = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
 const AUDIT_REF: &str = "https://kubernetes.io/docs/reference/config-api/apiserver-audit.v1/";

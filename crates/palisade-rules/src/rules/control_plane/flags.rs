@@ -282,8 +282,8 @@ fn find_apiservers<'a>(ctx: &InventoryCtx<'a>) -> Vec<ApiServer<'a>> {
 /// when there is none.
 pub fn each_apiserver(
     ctx: &InventoryCtx<'_>,
-    sink: &mut crate::context::Sink,
-    mut check: impl FnMut(&ApiServer<'_>, &mut crate::context::Sink),
+    sink: &mut crate::sink::Sink,
+    mut check: impl FnMut(&ApiServer<'_>, &mut crate::sink::Sink),
 ) {
     let servers = apiservers(ctx);
     if servers.is_empty() {

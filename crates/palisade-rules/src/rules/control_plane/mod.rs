@@ -12,8 +12,9 @@ pub mod flags;
 
 use flags::{ApiServer, each_apiserver};
 
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const FLAGS_DOC: &str =
     "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/";

@@ -18,8 +18,9 @@
 
 use palisade_model::{FieldPath, Node, Object};
 
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const ENCRYPT_DOC: &str = "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/";
 const KMS_DOC: &str = "https://kubernetes.io/docs/tasks/administer-cluster/kms-provider/";

@@ -27,9 +27,10 @@
 use palisade_model::{FieldPath, Node, Object, ObjectRef};
 
 use super::{MeshPod, label_path, mesh_pods, namespace_label, regulated_namespaces};
-use crate::context::{InventoryCtx, ObjectCtx, Sink};
+use crate::context::{InventoryCtx, ObjectCtx};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 use crate::rules::network::report_namespace;
+use crate::sink::Sink;
 
 const PEER_AUTHN_DOC: &str =
     "https://istio.io/latest/docs/reference/config/security/peer_authentication/";
@@ -796,8 +797,8 @@ mod tests {
             pod(json!({"name": "empty", "labels": {"sidecar.istio.io/inject": ""}})),
             pod(json!({"name": "other", "annotations": {"sidecar.istio.io/inject": "disabled"}})),
         ]));
-        let settings = crate::context::Settings::default();
-        let views = crate::context::Views::default();
+        let settings = crate::settings::Settings::default();
+        let views = crate::views::Views::default();
         let ctx = InventoryCtx::new(&inv, &settings, &views);
         let pods = mesh_pods(&ctx);
         let choice = |name: &str| {
@@ -813,7 +814,7 @@ mod tests {
         let off_only = Inventory::new(objects(&[pod(
             json!({"name": "off", "labels": {"sidecar.istio.io/inject": "false"}}),
         )]));
-        let views = crate::context::Views::default();
+        let views = crate::views::Views::default();
         let ctx = InventoryCtx::new(&off_only, &settings, &views);
         assert!(!istio_in_use(&ctx, mesh_pods(&ctx)));
     }

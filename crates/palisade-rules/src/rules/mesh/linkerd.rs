@@ -15,8 +15,9 @@
 use palisade_model::Object;
 
 use super::{MeshPod, annotation_path, mesh_pods, regulated_namespaces};
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const INJECT: &str = "linkerd.io/inject";
 const INBOUND: &str = "config.linkerd.io/default-inbound-policy";

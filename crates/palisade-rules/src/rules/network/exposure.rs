@@ -22,8 +22,9 @@ use palisade_model::FieldPath;
 
 use super::policy::{Direction, NetworkPolicy, Peer, PolicyRule, pods_in};
 use super::{NETPOL_API, NETPOL_DOC};
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 pub(super) const RULES: [Rule; 3] = [
     Rule {

@@ -22,8 +22,9 @@ use super::{
     NETPOL_API, NETPOL_DOC, NOTHING_TO_EVALUATE, nothing_to_evaluate, report_namespace,
     scoped_namespaces,
 };
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const DEPLOYMENT: &str = "\
 apiVersion: v1
@@ -158,7 +159,7 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
     }
     let policies = super::policies_of(ctx);
     let mut scoped = scoped_namespaces(ctx, pods, policies);
-    if !ctx.settings.complete_inventory {
+    if !ctx.inventory.facts().complete {
         // On partial input, only namespaces whose network configuration the input owns:
         // it defines the Namespace or has NetworkPolicies in it.
         scoped.retain(|ns| {

@@ -18,8 +18,9 @@ use std::collections::BTreeSet;
 
 use palisade_model::{FieldPath, ObjectRef};
 
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
 use crate::rule::Rule;
+use crate::sink::Sink;
 
 /// This area's rules, in ID order.
 pub static RULES: &[Rule] = &{
@@ -105,9 +106,9 @@ mod tests {
     use palisade_model::{Inventory, Object, Origin};
     use serde_json::json;
 
-    use crate::context::Settings;
     use crate::engine::{Coverage, evaluate};
     use crate::registry;
+    use crate::settings::Settings;
 
     fn run(ids: &[&str], objects: &[serde_json::Value]) -> crate::engine::Evaluation {
         let inventory = Inventory::new(
@@ -115,13 +116,11 @@ mod tests {
                 .iter()
                 .map(|v| Object::from_json(v, Origin::Cluster).unwrap())
                 .collect(),
-        );
+        )
+        .complete(true);
         let rules: Vec<_> = ids.iter().map(|id| registry::find(id).unwrap()).collect();
         // The unit tests reason about whole inputs.
-        let settings = Settings {
-            complete_inventory: true,
-            ..Settings::default()
-        };
+        let settings = Settings::default();
         evaluate(&inventory, &rules, &settings)
     }
 

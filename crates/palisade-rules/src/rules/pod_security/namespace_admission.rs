@@ -19,9 +19,10 @@ use palisade_pss::{
 };
 
 use super::PSA_DOC;
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::finding::{AdmissionDetail, PssFinding};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const NAMESPACE_FAIL: &str = "\
 apiVersion: v1

@@ -7,9 +7,10 @@
 use palisade_pss::{CheckId, aggregate_detail, evaluate_check};
 
 use super::PSS_DOC;
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::finding::PssFinding;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 fn check_pss(check: CheckId, ctx: &ObjectCtx<'_>, sink: &mut Sink) {
     let Some(pod) = ctx.pod_view() else {

@@ -14,7 +14,8 @@ use super::model::{
     Rbac, is_bootstrap_default, is_builtin_cluster_role, is_builtin_role, is_system_component,
     subject_path,
 };
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
+use crate::sink::Sink;
 
 fn role_ref_name() -> FieldPath {
     FieldPath::root().key("roleRef").key("name")

@@ -433,18 +433,15 @@ mod tests {
     use palisade_loader::{Limits, load_str};
     use palisade_model::Inventory;
 
-    use crate::context::Settings;
     use crate::engine::{Coverage, evaluate};
     use crate::registry;
+    use crate::settings::Settings;
 
     fn run(id: &str, yaml: &str) -> crate::engine::Evaluation {
         let loaded = load_str("t.yaml", yaml, &Limits::default());
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
-        let inventory = Inventory::new(loaded.objects);
-        let settings = Settings {
-            complete_inventory: true,
-            ..Settings::default()
-        };
+        let inventory = Inventory::new(loaded.objects).complete(true);
+        let settings = Settings::default();
         evaluate(&inventory, &[registry::find(id).unwrap()], &settings)
     }
 

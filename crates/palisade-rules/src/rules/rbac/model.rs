@@ -5,8 +5,8 @@
 use palisade_model::{FieldPath, Inventory, Object};
 use palisade_rbac::authz::{Binding, Policy, ResolveError, Role, Subject};
 
-use crate::context::Sink;
 use crate::finding::Finding;
+use crate::sink::Sink;
 
 /// The Roles, ClusterRoles and bindings of an inventory.
 pub struct Rbac<'a> {

@@ -14,7 +14,8 @@ use palisade_model::FieldPath;
 use palisade_rbac::authz::{ALL, PolicyRule};
 
 use super::model::{Rbac, resource_display, rule_path};
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
+use crate::sink::Sink;
 
 /// One permission a check looks for: a verb on a resource (`resource/subresource`).
 #[derive(Clone, Copy)]

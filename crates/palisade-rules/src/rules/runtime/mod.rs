@@ -9,8 +9,10 @@
 
 use palisade_model::{FieldPath, Node, Object};
 
-use crate::context::{InventoryCtx, ObjectCtx, Settings, Sink, glob_match};
+use crate::context::{InventoryCtx, ObjectCtx};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::settings::{Settings, glob_match};
+use crate::sink::Sink;
 
 const FALCO_DOC: &str = "https://falco.org/docs/getting-started/falco-kubernetes-quickstart/";
 const TAINTS_DOC: &str =
@@ -461,11 +463,9 @@ mod coverage_tests {
     use crate::{Coverage, Settings, evaluate, registry};
 
     fn run(id: &str, yaml: &str) -> crate::Evaluation {
-        let inventory = Inventory::new(load_str("t.yaml", yaml, &Limits::default()).objects);
-        let settings = Settings {
-            complete_inventory: true,
-            ..Settings::default()
-        };
+        let inventory =
+            Inventory::new(load_str("t.yaml", yaml, &Limits::default()).objects).complete(true);
+        let settings = Settings::default();
         evaluate(&inventory, &[registry::find(id).unwrap()], &settings)
     }
 

@@ -4,8 +4,9 @@ use palisade_model::workload::{Container, PodTemplate};
 use palisade_model::{FieldPath, Node, Object};
 
 use super::detect::{Hint, assignments, high_entropy_secret, known_format};
-use crate::context::{InventoryCtx, ObjectCtx, Sink};
+use crate::context::{InventoryCtx, ObjectCtx};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const SECRETS_DOC: &str = "https://kubernetes.io/docs/concepts/configuration/secret/";
 const GOOD_PRACTICE_DOC: &str =

@@ -9,9 +9,10 @@ use palisade_model::Object;
 use palisade_model::workload::PodTemplate;
 
 use super::{SaSource, ServiceAccountUse, is_static_pod, service_account_of};
-use crate::context::{InventoryCtx, ObjectCtx, Sink};
+use crate::context::{InventoryCtx, ObjectCtx};
 use crate::finding::{Location, Related};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const SA_DOC: &str =
     "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/";

@@ -5,8 +5,9 @@
 use palisade_model::FieldPath;
 
 use super::{find_service_account, is_static_pod, service_account_of};
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const SA_DOC: &str =
     "https://kubernetes.io/docs/tasks/configure-pod-container/configure-service-account/";

@@ -10,8 +10,9 @@ use palisade_model::workload::{Container, PodTemplate};
 use palisade_model::{FieldPath, Object};
 
 use super::image::{self, ImageRef};
-use crate::context::{InventoryCtx, ObjectCtx, Sink};
+use crate::context::{InventoryCtx, ObjectCtx};
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const REFERENCE_DOC: &str = "https://github.com/distribution/reference/blob/main/reference.go";
 const IMAGES_DOC: &str = "https://kubernetes.io/docs/concepts/containers/images/";

@@ -24,12 +24,13 @@ use palisade_model::{FieldPath, Node, Object, ObjectRef};
 use super::coverage::{Sigstore, Verifier};
 use super::images::{describe, image_path, images};
 
-use crate::context::{InventoryCtx, Sink};
+use crate::context::InventoryCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
 use crate::rules::admission::engines::{
     gatekeeper_config_exempts, gatekeeper_constraint_applies, gatekeeper_denies, is_kyverno_policy,
     kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, namespace_labels, strings,
 };
+use crate::sink::Sink;
 
 /// The label policy-controller requires on a namespace before it enforces there.
 pub const SIGSTORE_INCLUDE_LABEL: &str = "policy.sigstore.dev/include";

@@ -5,8 +5,9 @@ use palisade_model::workload::{ContainerList, PodTemplate};
 use palisade_model::{FieldPath, Node};
 
 use super::{container_label, is_windows};
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const SECURITY_CONTEXT_DOC: &str =
     "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/";

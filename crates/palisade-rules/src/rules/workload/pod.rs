@@ -7,8 +7,9 @@ use palisade_model::workload::{ContainerList, PodSpecLocator};
 use palisade_model::{FieldPath, Object};
 
 use super::container_label;
-use crate::context::{ObjectCtx, Sink};
+use crate::context::ObjectCtx;
 use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::sink::Sink;
 
 const POD_SPEC_DOC: &str =
     "https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/";
