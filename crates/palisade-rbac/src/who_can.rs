@@ -162,29 +162,8 @@ pub fn who_can<'p>(policy: &'p Policy, request: &Request, all_namespaces: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authz::{PolicyRule, Role};
-
-    fn subject(kind: &str, name: &str, namespace: &str) -> Subject {
-        Subject {
-            kind: kind.into(),
-            name: name.into(),
-            namespace: namespace.into(),
-        }
-    }
-
-    fn binding(namespace: &str, name: &str, role: &str, subjects: Vec<Subject>) -> Binding {
-        Binding {
-            namespace: namespace.into(),
-            name: name.into(),
-            role_ref: RoleRef {
-                api_group: "rbac.authorization.k8s.io".into(),
-                kind: "ClusterRole".into(),
-                name: role.into(),
-            },
-            subjects,
-            source: 0,
-        }
-    }
+    use crate::authz::Role;
+    use crate::authz::tests::{binding, cluster_role, rule, subject};
 
     fn rows(answer: &WhoCan<'_>) -> Vec<String> {
         answer
@@ -204,17 +183,18 @@ mod tests {
 
     #[test]
     fn grants_are_ordered_listed_once_and_unmatchable_subjects_counted() {
-        let reader = Role {
-            name: "pod-reader".into(),
-            rules: vec![PolicyRule::new(&["get"], &[""], &["pods"])],
-            ..Role::default()
-        };
         let policy = Policy::new(
-            vec![reader],
+            vec![
+                cluster_role("pod-reader", vec![rule(&["get"], &[""], &["pods"])]),
+                Role {
+                    namespace: "shop".into(),
+                    ..cluster_role("shop-reader", vec![rule(&["get"], &[""], &["pods"])])
+                },
+            ],
             vec![
                 binding(
                     "",
-                    "readers",
+                    "ClusterRole",
                     "pod-reader",
                     vec![
                         subject("ServiceAccount", "web", "shop"),
@@ -228,11 +208,23 @@ mod tests {
                 ),
                 binding(
                     "shop",
-                    "local",
+                    "ClusterRole",
                     "pod-reader",
                     vec![subject("User", "amy", "")],
                 ),
-                binding("shop", "other", "missing", vec![subject("User", "bob", "")]),
+                // zoe again: a second grant, the same subject.
+                binding(
+                    "shop",
+                    "Role",
+                    "shop-reader",
+                    vec![subject("User", "zoe", "")],
+                ),
+                binding(
+                    "shop",
+                    "ClusterRole",
+                    "missing",
+                    vec![subject("User", "bob", "")],
+                ),
             ],
         );
         let get = Request::resource("get", "", "pods");
@@ -240,9 +232,9 @@ mod tests {
         assert_eq!(
             rows(&cluster_wide),
             [
-                "User zoe via ClusterRoleBinding readers of ClusterRole pod-reader",
-                "Group devs via ClusterRoleBinding readers of ClusterRole pod-reader",
-                "ServiceAccount shop/web via ClusterRoleBinding readers of ClusterRole pod-reader",
+                "User zoe via ClusterRoleBinding pod-reader-binding of ClusterRole pod-reader",
+                "Group devs via ClusterRoleBinding pod-reader-binding of ClusterRole pod-reader",
+                "ServiceAccount shop/web via ClusterRoleBinding pod-reader-binding of ClusterRole pod-reader",
             ]
         );
         assert_eq!(cluster_wide.ignored, 2);
@@ -256,11 +248,15 @@ mod tests {
         let anywhere = who_can(&policy, &get, true);
         for answer in [&in_shop, &anywhere] {
             assert_eq!(
-                rows(answer)[0],
-                "User amy via RoleBinding shop/local of ClusterRole pod-reader"
+                rows(answer)[..3],
+                [
+                    "User amy via RoleBinding shop/pod-reader-binding of ClusterRole pod-reader",
+                    "User zoe via ClusterRoleBinding pod-reader-binding of ClusterRole pod-reader",
+                    "User zoe via RoleBinding shop/shop-reader-binding of Role shop/shop-reader",
+                ]
             );
-            assert_eq!(answer.grants.len(), 4);
-            assert_eq!((answer.subject_count(), answer.binding_count()), (4, 2));
+            assert_eq!(answer.grants.len(), 5);
+            assert_eq!((answer.subject_count(), answer.binding_count()), (4, 3));
         }
         let nobody = who_can(&policy, &Request::resource("delete", "", "pods"), true);
         assert!(nobody.grants.is_empty() && nobody.ignored == 0);
