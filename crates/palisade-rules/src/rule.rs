@@ -192,40 +192,6 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
-    /// The metadata of an ordinary rule: it maps to controls and is no Pod Security check.
-    /// Areas that build their tables with a helper share this one body.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) const fn plain(
-        id: &'static str,
-        name: &'static str,
-        title: &'static str,
-        area: Area,
-        severity: Severity,
-        scope: Scope,
-        rationale: &'static str,
-        remediation: &'static str,
-        examples: [&'static str; 2],
-        evidence: &'static [&'static str],
-        references: &'static [&'static str],
-    ) -> RuleMeta {
-        RuleMeta {
-            id,
-            name,
-            title,
-            area,
-            severity,
-            scope,
-            rationale,
-            remediation,
-            example_fail: examples[0],
-            example_pass: examples[1],
-            evidence,
-            no_controls_reason: None,
-            references,
-            pss: None,
-        }
-    }
-
     /// The upstream check and the level it belongs to, for PSS rules.
     pub fn pss_check(&self) -> Option<(CheckId, Level)> {
         self.pss.map(|c| (c, c.info().level))
