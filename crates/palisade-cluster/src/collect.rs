@@ -113,8 +113,7 @@ async fn collect_async(
         .groups()
         .flat_map(|g| g.recommended_resources())
         .filter(|(ar, caps)| {
-            caps.supports_operation(verbs::LIST)
-                && is_listed(&ar.group, &ar.plural, &ar.kind, locator)
+            caps.supports_operation(verbs::LIST) && is_listed(&ar.group, &ar.kind, locator)
         })
         .collect();
     targets.sort_by(|a, b| (&a.0.group, &a.0.plural).cmp(&(&b.0.group, &b.0.plural)));

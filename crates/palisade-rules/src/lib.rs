@@ -28,10 +28,10 @@ pub use finding::{
 };
 /// Input facts live with the inventory (palisade-model); re-exported for front ends.
 pub use palisade_model::{InputFacts, Unlisted};
-pub use rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+pub use rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
 /// Exact RBAC evaluation (roles, bindings, aggregation), for `who-can`/`can-i` front ends.
 pub use rules::rbac::authz as rbac_authz;
 pub use settings::{RegulatedNamespaces, SYSTEM_NAMESPACES, Settings, glob_match};
 pub use sink::Sink;
-pub use understood::{is_tool_group, understood};
+pub use understood::understood;
 pub use views::Views;

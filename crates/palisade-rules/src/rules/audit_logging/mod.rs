@@ -19,7 +19,7 @@
 use palisade_model::{FieldPath, Node, Object};
 
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const AUDIT_DOC: &str = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
@@ -46,6 +46,7 @@ pub static RULES: &[Rule] = &[
             area: Area::AuditLogging,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
             rationale: "A request that matches no rule of the audit policy is not logged at all (level `None`). A policy made only of specific rules therefore leaves every request type its author did not think of (new resources, CRDs, exec, RBAC changes) out of the audit trail. The usual shape ends with a rule without selectors at level `Metadata`, so everything is logged at least with who, what and when. CIS 3.2.1 and 3.2.2 expect a policy that covers the key security concerns.",
             remediation: "End the rules with `- level: Metadata` (no selectors), after the rules that lower or raise the level for specific requests.",
             example_fail: audit_policy![
@@ -72,6 +73,7 @@ pub static RULES: &[Rule] = &[
             area: Area::AuditLogging,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
             rationale: "At level `Request` the audit event carries the request body, at `RequestResponse` the response body as well. For Secrets that is the secret data itself (in writes at `Request`, in reads and writes at `RequestResponse`); for TokenReviews the bearer token under review; for `serviceaccounts/token` the issued token; ConfigMaps often hold credentials too. The audit log is then a second, usually less protected, copy of every credential, shipped to log stores and SIEMs with broad read access. Upstream's example policy logs these resources at `Metadata` only. The first rule that matches such a request decides, so a `Metadata` rule for Secrets must come before any broader `Request`/`RequestResponse` rule.",
             remediation: "Add `- level: Metadata` for `secrets`, `configmaps`, `tokenreviews` (group `authentication.k8s.io`) and `serviceaccounts/token` before any rule that logs at `Request` or `RequestResponse`.",
             example_fail: audit_policy!["  - level: RequestResponse"],
@@ -97,6 +99,7 @@ pub static RULES: &[Rule] = &[
             area: Area::AuditLogging,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
             rationale: "Rules are evaluated in order and the first match wins. A `level: None` rule that matches every user and namespace (no selectors, only `verbs`, `userGroups: [system:authenticated]`, or a whole API group) stops evaluation for all those requests, so later rules that were meant to log them (Secrets access, RBAC changes, exec) never apply. This is a common result of moving a noise-reduction rule to the top of the policy.",
             remediation: "Narrow the `None` rule to the noisy requests it is meant to drop (specific users, resources or non-resource URLs), or move it after the rules it shadows.",
             example_fail: audit_policy![
@@ -129,6 +132,7 @@ pub static RULES: &[Rule] = &[
             area: Area::AuditLogging,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
             rationale: "Every request produces an event at `RequestReceived` (as soon as it arrives) and again at `ResponseComplete` (or `ResponseStarted` for long-running requests) with the same information plus the outcome. Logging `RequestReceived` roughly doubles the volume of the audit log, its storage cost and the load on the API server and log pipeline, without adding information; when logs are dropped under pressure, it is the useful events that get lost. Upstream's example policy omits it.",
             remediation: "Add `omitStages: [RequestReceived]` at the top level of the policy.",
             example_fail: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n",

@@ -13,7 +13,7 @@ pub mod flags;
 use flags::{ApiServer, each_apiserver};
 
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const FLAGS_DOC: &str =
@@ -52,6 +52,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "With `--anonymous-auth` left at its default (`true`), every request without credentials is served as user `system:anonymous` in group `system:unauthenticated`. Only RBAC then stands between the internet-facing API endpoint and the cluster: a single binding to `system:anonymous` or `system:unauthenticated` (a common mistake when debugging) exposes data to anyone who can reach the port, and even without one the endpoint discloses version and discovery information. CIS 1.2.1 requires it off. When `--authentication-config` is used (Kubernetes 1.32+), anonymous access is configured in that file's `anonymous` section instead (where it can be limited to health endpoints); that file is not in the input, so such a server is not judged on this flag.",
             remediation: "Set `--anonymous-auth=false`, or on Kubernetes 1.32+ use an AuthenticationConfiguration whose `anonymous` section allows only the health endpoints (`/livez`, `/readyz`, `/healthz`).",
             example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
@@ -74,6 +75,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Critical,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "The `AlwaysAllow` authorizer approves every request of every authenticated (and, with anonymous auth on, unauthenticated) user: RBAC, Node authorization and webhooks are bypassed for whatever reaches it. `--authorization-mode` defaults to `AlwaysAllow` when neither it nor `--authorization-config` is given. CIS 1.2.6 forbids it.",
             remediation: "Set `--authorization-mode=Node,RBAC` (or configure authorizers through `--authorization-config`) and remove `AlwaysAllow`.",
             example_fail: apiserver_pod!["--authorization-mode=AlwaysAllow"],
@@ -93,6 +95,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "RBAC is the authorizer the cluster's Roles and bindings feed; without it they have no effect. The Node authorizer (with the NodeRestriction admission plugin) confines each kubelet to the Secrets, ConfigMaps and Pods of its own node; without it a compromised node's credentials reach every Secret the `system:nodes` group is granted. CIS 1.2.7 and 1.2.8 require both. When authorizers are configured with `--authorization-config` (structured authorization), the modes live in that file, which is not in the input, and the server is not judged on this flag.",
             remediation: "Include `Node` and `RBAC` in `--authorization-mode` (for example `--authorization-mode=Node,RBAC`).",
             example_fail: apiserver_pod!["--authorization-mode=RBAC"],
@@ -116,6 +119,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Critical,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "`--token-auth-file` makes the API server accept the bearer tokens listed in a CSV file on the control-plane node. The tokens never expire, cannot be revoked without restarting the API server, are stored in clear text, and usually belong to powerful identities. CIS 1.2.2 forbids the flag.",
             remediation: "Remove `--token-auth-file`; authenticate people with OIDC or client certificates and workloads with service-account tokens.",
             example_fail: apiserver_pod!["--token-auth-file=/etc/kubernetes/tokens.csv"],
@@ -135,6 +139,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "AlwaysAdmit is a deprecated admission plugin that admits every request; it signals that admission control was meant to be switched off, and enabling it alongside other plugins gives a false sense of coverage. CIS 1.2.10 forbids it.",
             remediation: "Remove `AlwaysAdmit` from `--enable-admission-plugins`.",
             example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction,AlwaysAdmit"],
@@ -154,6 +159,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "NodeRestriction limits what a kubelet may modify: only its own Node object and the Pods bound to it, and not the labels that steer workloads (`node-restriction.kubernetes.io/`). It is not enabled by default; without it, the credentials of one compromised node can relabel other nodes to attract sensitive pods, or modify pods elsewhere. CIS 1.2.14 requires it.",
             remediation: "Add `NodeRestriction` to `--enable-admission-plugins` (and keep `Node` in `--authorization-mode`).",
             example_fail: apiserver_pod!["--enable-admission-plugins=PodSecurity"],
@@ -173,6 +179,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Several admission plugins that are on by default carry security: ServiceAccount (pods run as an existing service account and get its token mounted the controlled way), NamespaceLifecycle (nothing is created in terminating or non-existent namespaces, and the system namespaces cannot be deleted), PodSecurity (the Pod Security Standards labels on namespaces), ValidatingAdmissionWebhook and ValidatingAdmissionPolicy (every policy engine, Gatekeeper and Kyverno included, and in-process CEL policies). Listing one in `--disable-admission-plugins` silently switches that protection off cluster-wide. CIS 1.2.12 and 1.2.13 require ServiceAccount and NamespaceLifecycle.",
             remediation: "Remove the plugin from `--disable-admission-plugins`.",
             example_fail: apiserver_pod![
@@ -198,6 +205,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "With `--profiling` at its default (`true`) the API server serves Go's pprof handlers under `/debug/pprof`. Anyone authorized for that non-resource URL can read goroutine stacks and heap profiles (internal detail useful to an attacker) or start CPU profiles that load the control plane. CIS 1.2.15 recommends turning it off unless a performance investigation needs it.",
             remediation: "Set `--profiling=false`.",
             example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
@@ -217,6 +225,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "The API server writes audit events only when it has an audit policy (`--audit-policy-file`) and a backend to write to: a log file (`--audit-log-path`, CIS 1.2.16) or a webhook (`--audit-webhook-config-file`). Without both, there is no record of who read which Secret, who changed RBAC or who exec'd into a pod, which every framework's logging requirement (HIPAA 164.312(b), PCI DSS 10.2) depends on. A webhook backend is accepted in place of a log path.",
             remediation: "Set `--audit-policy-file` to an audit Policy and `--audit-log-path` (or `--audit-webhook-config-file`) to a backend.",
             example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
@@ -239,6 +248,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "When audit events go to a file, the API server rotates it and deletes rotated files older than `--audit-log-maxage` days. CIS 1.2.17 expects at least 30 days; the `auditLog.retentionDays` setting raises that (90 by default when PCI DSS is among the frameworks: three months immediately available, requirement 10.5.1). Left unset it is 0: no age-based removal, so what survives depends on disk space and the other rotation flags, not on policy. This is local retention only: PCI DSS (12 months) and HIPAA need the events shipped to central storage as well.",
             remediation: "Set `--audit-log-maxage` to at least the required retention in days.",
             example_fail: apiserver_pod![
@@ -264,6 +274,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Without `--encryption-provider-config` the API server writes every object, Secrets included, to etcd as plain protobuf. Anyone with a copy of the etcd data directory, a snapshot or a backup reads every credential in the cluster. CIS 1.2.27 requires the flag; the configuration it points at is checked by the `encryption` rules when it is in the input.",
             remediation: "Write an EncryptionConfiguration that encrypts `secrets` (preferably with a KMS v2 provider) and pass it with `--encryption-provider-config`.",
             example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
@@ -285,6 +296,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Without `--tls-cert-file` and `--tls-private-key-file` the API server generates a self-signed certificate that no client can verify, which trains everyone to skip verification and opens the door to interception. Without `--client-ca-file`, client-certificate authentication is off: kubelets, controllers and administrators must fall back to weaker credentials. CIS 1.2.24 and 1.2.25 require these flags.",
             remediation: "Set `--tls-cert-file`, `--tls-private-key-file` and `--client-ca-file` to the cluster PKI files.",
             example_fail: apiserver_pod![
@@ -311,6 +323,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "`--tls-min-version=VersionTLS10` or `VersionTLS11` re-enables protocol versions with known weaknesses (and that PCI DSS no longer accepts as strong cryptography), and cipher suites without forward secrecy (`TLS_RSA_*`), with CBC mode, RC4 or 3DES weaken every connection that negotiates them. CIS 1.2.29 lists the strong suites: AEAD ciphers (AES-GCM, ChaCha20-Poly1305) with ECDHE key exchange, and the TLS 1.3 suites. Left unset, both flags take Go's secure defaults, which are not flagged.",
             remediation: "Remove `--tls-min-version` or set it to `VersionTLS12` or `VersionTLS13`, and limit `--tls-cipher-suites` to ECDHE AEAD suites.",
             example_fail: apiserver_pod![
@@ -339,6 +352,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "etcd holds the whole cluster state, Secrets included. `--etcd-cafile` makes the API server verify it talks to the real etcd; `--etcd-certfile` and `--etcd-keyfile` give it a client certificate so that etcd can refuse everyone else. Missing any of them means etcd traffic can be intercepted or etcd must accept unauthenticated clients. CIS 1.2.23 and 1.2.26 require all three.",
             remediation: "Set `--etcd-cafile`, `--etcd-certfile` and `--etcd-keyfile` (and run etcd with `--client-cert-auth=true`).",
             example_fail: apiserver_pod![
@@ -370,6 +384,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "The API server connects to kubelets for `exec`, `attach`, `logs` and port-forwarding. Without `--kubelet-certificate-authority` it does not verify the kubelet's serving certificate, so whoever can intercept node traffic sees and alters exec sessions (CIS 1.2.5). Without `--kubelet-client-certificate` and `--kubelet-client-key` it presents no client certificate, so kubelets must allow unauthenticated access for these features to work (CIS 1.2.4).",
             remediation: "Set `--kubelet-certificate-authority`, `--kubelet-client-certificate` and `--kubelet-client-key`, and have kubelets serve certificates signed by that CA.",
             example_fail: apiserver_pod![
@@ -400,6 +415,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "With `--service-account-lookup=false` the API server validates service-account tokens by signature alone and does not check that the ServiceAccount (and, for legacy tokens, the Secret) still exists. A token keeps working after its service account is deleted, so deleting an account no longer revokes its access. CIS 1.2.21 requires lookup (the default).",
             remediation: "Remove `--service-account-lookup=false` (the default is `true`).",
             example_fail: apiserver_pod!["--service-account-lookup=false"],
@@ -419,6 +435,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Bound service-account tokens need `--service-account-issuer` (the `iss` claim, which OIDC federation and token reviewers rely on), `--service-account-signing-key-file` (the private key that signs them) and `--service-account-key-file` (the public keys that verify them; without it the API server falls back to its TLS key). Kubernetes 1.20+ refuses to start without issuer and signing key, so a manifest missing them is either broken or relies on an external signer (`--service-account-signing-endpoint`, Kubernetes 1.32+), which is accepted in place of both key files. CIS 1.2.22 requires the key file.",
             remediation: "Set `--service-account-issuer`, `--service-account-signing-key-file` and `--service-account-key-file` (or `--service-account-signing-endpoint` for an external signer).",
             example_fail: apiserver_pod![
@@ -445,6 +462,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "`--service-account-extend-token-expiration` (default `true`) makes the API server issue projected service-account tokens valid for up to a year, while telling the kubelet to refresh them hourly; it exists to ease migration from legacy tokens. A stolen token therefore stays usable for a year instead of an hour. CIS 1.2.30 recommends `false` once workloads refresh their tokens (all current client libraries do).",
             remediation: "Set `--service-account-extend-token-expiration=false` once no workload depends on long-lived projected tokens (watch the `serviceaccount_stale_tokens_total` metric).",
             example_fail: apiserver_pod![
@@ -466,6 +484,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "`--audit-log-maxbackup` is how many rotated audit log files the API server keeps. CIS 1.2.18 expects at least 10; left unset it is 0, meaning no count-based removal, so history is bounded only by age and disk space.",
             remediation: "Set `--audit-log-maxbackup` to at least 10.",
             example_fail: apiserver_pod![
@@ -491,6 +510,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "`--audit-log-maxsize` is the size in megabytes at which the API server rotates the audit log. CIS 1.2.19 expects at least 100 MB; left unset it is 0 (no size-based rotation), and a small value with few backups discards history within hours on a busy cluster.",
             remediation: "Set `--audit-log-maxsize` to at least 100.",
             example_fail: apiserver_pod![
@@ -516,6 +536,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "A Service's `spec.externalIPs` makes kube-proxy on every node capture traffic to those addresses, whoever owns them: a user who may create Services in any namespace can intercept traffic meant for an internal or external IP (CVE-2020-8554, which has no fix in Kubernetes itself). The DenyServiceExternalIPs plugin rejects new externalIPs; it is off by default. CIS 1.2.3 recommends it (a manual check there, since clusters that need externalIPs must allow them some other way, such as a policy limited to approved addresses).",
             remediation: "Add `DenyServiceExternalIPs` to `--enable-admission-plugins`, or, where some Services need externalIPs, restrict them with an admission policy that allows only approved addresses.",
             example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
@@ -537,6 +558,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Events are written by every component and by any client allowed to create them; without a limit, a misbehaving controller or a malicious client can flood the API server and etcd with Events and degrade the control plane for everyone (an availability risk to the regulated workloads too). The EventRateLimit plugin caps Event writes per server, namespace, user and source object; it is off by default and needs a configuration file (`--admission-control-config-file`). CIS 1.2.9 recommends it (a manual check there, since limits must be tuned to the cluster).",
             remediation: "Add `EventRateLimit` to `--enable-admission-plugins` and give `--admission-control-config-file` an `EventRateLimit` configuration with limits sized for the cluster.",
             example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
@@ -559,6 +581,7 @@ pub static RULES: &[Rule] = &[
             area: Area::ControlPlane,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Without AlwaysPullImages, a pod can run any image already cached on its node with `imagePullPolicy: IfNotPresent` or `Never`, so a workload without the pull secret of a private image can still start it once any other pod has pulled it there: image pull credentials stop being an access control between tenants. The plugin forces every container's pull policy to `Always`, so the registry checks the pod's credentials each time. It is off by default and makes every start depend on the registry. CIS 1.2.11 recommends it (a manual check there).",
             remediation: "Add `AlwaysPullImages` to `--enable-admission-plugins` (and make sure the registry is highly available), or keep regulated workloads on nodes no other tenant's pods can use.",
             example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],

@@ -38,9 +38,15 @@ use std::net::IpAddr;
 use palisade_model::workload::PodTemplate;
 use palisade_model::{FieldPath, Inventory, LabelSelector, Node, Object};
 
-/// The API groups NetworkPolicy was served from (`extensions/v1beta1` for old manifests).
-/// Calico's and Cilium's kinds of the same name live in other groups and are not these.
-const GROUPS: [&str; 2] = ["networking.k8s.io", "extensions"];
+use crate::rule::GroupKind;
+
+/// NetworkPolicy in the API groups it was served from (`extensions/v1beta1` for old
+/// manifests). Calico's and Cilium's kinds of the same name live in other groups and are
+/// not these.
+pub const KINDS: &[GroupKind] = &[
+    GroupKind::new("networking.k8s.io", "NetworkPolicy"),
+    GroupKind::new("extensions", "NetworkPolicy"),
+];
 
 /// The label the API server sets on every namespace (Kubernetes 1.22+), whatever the
 /// manifest says: its value is always the namespace's name.
@@ -48,7 +54,8 @@ pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
 
 /// Whether `object` is a Kubernetes NetworkPolicy.
 pub fn is_network_policy(object: &Object) -> bool {
-    object.kind() == "NetworkPolicy" && GROUPS.contains(&object.id.group())
+    let (group, kind) = (object.id.group(), object.kind());
+    KINDS.iter().any(|k| k.is(group, kind))
 }
 
 /// A traffic direction, as `policyTypes` names it.
