@@ -11,8 +11,8 @@
 
 use palisade_model::{FieldPath, LabelSelector, Node, Object};
 
-use super::engines::namespace_labels;
 use crate::context::{InventoryCtx, ObjectCtx};
+use crate::models::namespace::namespace_labels;
 use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 

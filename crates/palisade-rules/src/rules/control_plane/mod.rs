@@ -8,9 +8,7 @@
 //! container's `command`. Defaults are kube-apiserver's own (an absent flag is read as its
 //! default, which is what the binary runs with).
 
-pub mod flags;
-
-use flags::{ApiServer, each_apiserver};
+use crate::models::apiserver::{ApiServer, Flag};
 
 use crate::context::InventoryCtx;
 use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
@@ -40,6 +38,26 @@ macro_rules! apiserver_pod {
             $("        - ", $flag, "\n",)*
         )
     };
+}
+
+/// The reason rules give when the input has no kube-apiserver manifest.
+const NO_APISERVER: &str = "the input has no kube-apiserver manifest (a Pod or workload whose container runs the kube-apiserver binary); on managed clusters the provider runs the API server and its flags are not visible";
+
+/// Runs `check` on every kube-apiserver of the input, or declares the rule not evaluated
+/// when there is none.
+fn each_apiserver(
+    ctx: &InventoryCtx<'_>,
+    sink: &mut Sink,
+    mut check: impl FnMut(&ApiServer<'_>, &mut Sink),
+) {
+    let servers = ctx.apiservers();
+    if servers.is_empty() {
+        sink.not_evaluated(NO_APISERVER);
+        return;
+    }
+    for server in servers {
+        check(server, sink);
+    }
 }
 
 /// This area's rules, in ID order.
@@ -683,9 +701,7 @@ fn check_anonymous_auth(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 
 /// The effective authorization modes, or `None` when structured authorization
 /// (`--authorization-config`) replaces them. Absent: kube-apiserver's default, AlwaysAllow.
-fn authorization_modes<'a>(
-    api: &'a ApiServer<'_>,
-) -> Option<(Vec<&'a str>, Option<&'a flags::Flag>)> {
+fn authorization_modes<'a>(api: &'a ApiServer<'_>) -> Option<(Vec<&'a str>, Option<&'a Flag>)> {
     match api.flags.list("authorization-mode") {
         Some((modes, flag)) => Some((modes, Some(flag))),
         None if api.flags.set("authorization-config").is_some() => None,
@@ -772,7 +788,7 @@ fn check_token_auth_file(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 }
 
 /// The effective `--enable-admission-plugins` items and its last occurrence.
-fn enabled_plugins<'a>(api: &'a ApiServer<'_>) -> (Vec<&'a str>, Option<&'a flags::Flag>) {
+fn enabled_plugins<'a>(api: &'a ApiServer<'_>) -> (Vec<&'a str>, Option<&'a Flag>) {
     match api.flags.list("enable-admission-plugins") {
         Some((plugins, flag)) => (plugins, Some(flag)),
         None => (Vec::new(), None),
@@ -1072,7 +1088,7 @@ fn check_weak_tls(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             }
         }
         // One finding per occurrence of the flag, naming its weak suites.
-        let mut weak: Vec<(&flags::Flag, Vec<&str>)> = Vec::new();
+        let mut weak: Vec<(&Flag, Vec<&str>)> = Vec::new();
         for (suite, flag) in api.flags.items("tls-cipher-suites") {
             if STRONG_CIPHERS.contains(&suite) {
                 continue;

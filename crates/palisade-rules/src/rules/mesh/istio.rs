@@ -26,10 +26,10 @@
 
 use palisade_model::{FieldPath, Node, Object, ObjectRef};
 
-use super::{MeshPod, label_path, mesh_pods, namespace_label, regulated_namespaces};
+use super::{label_path, namespace_label, regulated_namespaces};
 use crate::context::{InventoryCtx, ObjectCtx};
+use crate::models::mesh::MeshPod;
 use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
-use crate::rules::network::report_namespace;
 use crate::sink::Sink;
 
 const PEER_AUTHN_DOC: &str =
@@ -252,7 +252,7 @@ fn is_istio_group(object: &Object) -> bool {
 /// The mesh's pods when Istio is in use (decided once per evaluation); otherwise records
 /// the rule as not evaluated.
 fn istio_pods<'a>(ctx: &InventoryCtx<'a>, sink: &mut Sink) -> Option<&'a [MeshPod<'a>]> {
-    let pods = mesh_pods(ctx);
+    let pods = ctx.mesh_pods();
     if *ctx
         .views
         .istio_in_use
@@ -455,8 +455,7 @@ fn check_namespace_mode(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             Some(p) => format!("inherited from mesh-wide PeerAuthentication {}", p.name()),
             None => "no namespace-wide or mesh-wide PeerAuthentication sets a mode, so Istio's default applies".to_string(),
         };
-        let finding = report_namespace(
-            ctx,
+        let finding = ctx.report_namespace(
             sink,
             ns,
             format!(
@@ -573,8 +572,7 @@ fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         if covered {
             continue;
         }
-        report_namespace(
-            ctx,
+        ctx.report_namespace(
             sink,
             ns,
             format!(
@@ -816,7 +814,7 @@ mod tests {
         let settings = crate::settings::Settings::default();
         let views = crate::views::Views::default();
         let ctx = InventoryCtx::new(&inv, &settings, &views);
-        let pods = mesh_pods(&ctx);
+        let pods = ctx.mesh_pods();
         let choice = |name: &str| {
             pod_injection(pods.iter().find(|p| p.object.id.name == name).unwrap())
                 .map(|(on, _, _)| on)
@@ -832,6 +830,6 @@ mod tests {
         )]));
         let views = crate::views::Views::default();
         let ctx = InventoryCtx::new(&off_only, &settings, &views);
-        assert!(!istio_in_use(&ctx, mesh_pods(&ctx)));
+        assert!(!istio_in_use(&ctx, ctx.mesh_pods()));
     }
 }

@@ -14,8 +14,9 @@
 
 use palisade_model::Object;
 
-use super::{MeshPod, annotation_path, mesh_pods, regulated_namespaces};
+use super::{annotation_path, regulated_namespaces};
 use crate::context::InventoryCtx;
+use crate::models::mesh::MeshPod;
 use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
@@ -111,7 +112,7 @@ fn pod_annotations<'a>(pod: &MeshPod<'a>) -> impl Iterator<Item = (&'a str, Opti
 /// The mesh's pods when Linkerd is in use (decided once per evaluation); otherwise
 /// records the rule as not evaluated.
 fn linkerd_pods<'a>(ctx: &InventoryCtx<'a>, sink: &mut Sink) -> Option<&'a [MeshPod<'a>]> {
-    let pods = mesh_pods(ctx);
+    let pods = ctx.mesh_pods();
     if *ctx
         .views
         .linkerd_in_use

@@ -20,9 +20,11 @@
 
 use palisade_model::FieldPath;
 
-use super::policy::{self, Direction, NetworkPolicy, Peer, PolicyRule, pods_in};
 use super::{NETPOL_API, NETPOL_DOC};
 use crate::context::ObjectCtx;
+use crate::models::network_policy::{
+    self as policy, Direction, NetworkPolicy, Peer, PolicyRule, pods_in,
+};
 use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 

@@ -17,12 +17,9 @@
 
 use palisade_model::FieldPath;
 
-use super::policy::{Direction, NetworkPolicy, PodRef, is_isolated};
-use super::{
-    NETPOL_API, NETPOL_DOC, NOTHING_TO_EVALUATE, nothing_to_evaluate, report_namespace,
-    scoped_namespaces,
-};
+use super::{NETPOL_API, NETPOL_DOC, NOTHING_TO_EVALUATE, nothing_to_evaluate, scoped_namespaces};
 use crate::context::InventoryCtx;
+use crate::models::network_policy::{Direction, NetworkPolicy, PodRef, is_isolated};
 use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
@@ -166,12 +163,12 @@ fn verb(direction: Direction) -> &'static str {
 }
 
 fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direction) {
-    let pods = super::pods_of(ctx);
+    let pods = ctx.network_pods();
     if nothing_to_evaluate(ctx, pods) {
         sink.not_evaluated(NOTHING_TO_EVALUATE);
         return;
     }
-    let policies = super::policies_of(ctx);
+    let policies = ctx.network_policies();
     let mut scoped = scoped_namespaces(ctx, pods, policies);
     if !ctx.inventory.facts().complete {
         // On partial input, only namespaces whose network configuration the input owns:
@@ -216,7 +213,7 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
                     .map(move |r| (*p, NetworkPolicy::rule_path(direction, r)))
             })
             .collect();
-        let finding = report_namespace(ctx, sink, ns, message);
+        let finding = ctx.report_namespace(sink, ns, message);
         for (p, path) in allow_all {
             finding.with_related(
                 p.object,
@@ -228,12 +225,12 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
 }
 
 fn check_isolated(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direction) {
-    let pods = super::pods_of(ctx);
+    let pods = ctx.network_pods();
     if pods.is_empty() {
         sink.not_evaluated("the input has no workloads");
         return;
     }
-    let policies = super::policies_of(ctx);
+    let policies = ctx.network_policies();
     let d = direction.as_str();
     for pod in pods.iter().filter(|p| !p.host_network) {
         let typed = policies

@@ -10,8 +10,9 @@
 use palisade_model::{FieldPath, Node, Object};
 
 use crate::context::{InventoryCtx, ObjectCtx};
+use crate::models::glob::glob_match;
 use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
-use crate::settings::{Settings, glob_match};
+use crate::settings::Settings;
 use crate::sink::Sink;
 
 const FALCO_DOC: &str = "https://falco.org/docs/getting-started/falco-kubernetes-quickstart/";

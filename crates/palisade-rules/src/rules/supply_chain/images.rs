@@ -9,8 +9,8 @@
 use palisade_model::workload::{Container, PodTemplate};
 use palisade_model::{FieldPath, Object};
 
-use super::image::{self, ImageRef};
 use crate::context::{InventoryCtx, ObjectCtx};
+use crate::models::image::{self, images};
 use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
@@ -79,23 +79,6 @@ pub static RULES: [Rule; 3] = [
         check: Check::Inventory(check_registry),
     },
 ];
-
-/// A container, its image reference as written, and the reference parsed.
-pub(crate) type ContainerImage<'a> = (Container<'a>, &'a str, ImageRef<'a>);
-
-/// The containers of a template with their image, parsed (containers without an image or
-/// with an unparseable one are skipped). The image's path is built only for a finding
-/// ([`image_path`]).
-pub(crate) fn images<'a>(template: PodTemplate<'a>) -> Vec<ContainerImage<'a>> {
-    template
-        .containers()
-        .filter_map(|c| {
-            let text = c.node.str_at("image")?;
-            let parsed = image::parse(text).ok()?;
-            Some((c, text, parsed))
-        })
-        .collect()
-}
 
 pub(crate) fn image_path(template: &PodTemplate<'_>, c: &Container<'_>) -> FieldPath {
     template.container_path(c).key("image")

@@ -19,17 +19,19 @@
 
 use std::collections::HashMap;
 
-use palisade_model::{FieldPath, Node, Object, ObjectRef};
+use palisade_model::{Node, Object};
 
 use super::coverage::{Sigstore, Verifier};
-use super::images::{describe, image_path, images};
+use super::images::{describe, image_path};
 
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
-use crate::rules::admission::engines::{
+use crate::models::image::images;
+use crate::models::namespace::namespace_labels;
+use crate::models::policy_engines::{
     gatekeeper_config_exempts, gatekeeper_constraint_applies, gatekeeper_denies, is_kyverno_policy,
-    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, namespace_labels, strings,
+    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, strings,
 };
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 /// The label policy-controller requires on a namespace before it enforces there.
@@ -239,14 +241,7 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         let message = format!(
             "regulated namespace {ns:?} admits unsigned images: no admission policy verifies image signatures there in enforce mode ({detail})"
         );
-        match inventory.namespace(ns) {
-            Some(object) => {
-                sink.report(object, FieldPath::parse("metadata.name"), message);
-            }
-            None => {
-                sink.report_absent(ObjectRef::namespace_named(ns), message);
-            }
-        }
+        ctx.report_namespace(sink, ns, message);
     }
     report_unverified_images(ctx, &enforcing, sink);
 }
