@@ -39,7 +39,7 @@ use kube::api::{Api, ApiResource, DynamicObject, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use palisade_model::Inventory;
-use palisade_rules::rbac_authz::{Policy, PolicyRule, Request, Target, UserInfo};
+use palisade_rbac::authz::{Policy, PolicyRule, Request, Target, UserInfo};
 use palisade_testkit::{Rng, env_count};
 use serde_json::{Value, json};
 

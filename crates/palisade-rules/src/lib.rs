@@ -31,8 +31,6 @@ pub use models::glob::glob_match;
 /// Input facts live with the inventory (palisade-model); re-exported for front ends.
 pub use palisade_model::{InputFacts, Unlisted};
 pub use rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
-/// Exact RBAC evaluation (roles, bindings, aggregation), for `who-can`/`can-i` front ends.
-pub use rules::rbac::authz as rbac_authz;
 pub use settings::{RegulatedNamespaces, SYSTEM_NAMESPACES, Settings};
 pub use sink::Sink;
 pub use understood::understood;

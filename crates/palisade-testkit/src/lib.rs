@@ -118,12 +118,19 @@ impl TestCluster {
     /// Starts a cluster. In CI a failure to start is a test failure; on a machine without
     /// Go the integration tests are skipped loudly (`None`).
     pub fn start() -> Option<TestCluster> {
+        TestCluster::start_with(&[])
+    }
+
+    /// Starts a cluster whose kube-apiserver gets `flags` besides the defaults
+    /// (`--watch-cache=false`...; for single-valued flags the last one wins).
+    pub fn start_with(flags: &[&str]) -> Option<TestCluster> {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/testcluster");
-        let out = Command::new("bash")
-            .arg(script)
-            .arg("up")
-            .stderr(Stdio::inherit())
-            .output();
+        let mut up = Command::new("bash");
+        up.arg(script).arg("up");
+        if !flags.is_empty() {
+            up.arg("--").args(flags);
+        }
+        let out = up.stderr(Stdio::inherit()).output();
         let last = match &out {
             Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout)
                 .lines()

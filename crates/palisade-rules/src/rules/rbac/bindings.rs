@@ -3,13 +3,13 @@
 //!
 //! Findings about a binding point at the subject concerned (`subjects[i].name`) or at
 //! `roleRef.name`; roles are resolved as the authorizer resolves them (a `Role` reference
-//! in the binding's namespace, aggregation applied, see [`super::authz`]).
+//! in the binding's namespace, aggregation applied, see [`palisade_rbac::authz`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use palisade_model::FieldPath;
+use palisade_rbac::authz::{ANONYMOUS, AUTHENTICATED, Binding, ResolveError, UNAUTHENTICATED};
 
-use super::authz::{ANONYMOUS, AUTHENTICATED, Binding, ResolveError, UNAUTHENTICATED};
 use super::model::{
     Rbac, is_bootstrap_default, is_builtin_cluster_role, is_builtin_role, is_system_component,
     subject_path,
@@ -289,7 +289,7 @@ fn listed(table: &[(&str, &[&str])], group: &str, resource: &str) -> Option<bool
 /// resource, or a pair that does not exist (`apps` × `pods` in a rule listing both groups),
 /// that is a resource of a built-in group known as namespaced in another group of the rule
 /// and not known as cluster-scoped in this one. `*` and custom resources are unknown.
-fn namespaced_only(rule: &super::authz::PolicyRule) -> bool {
+fn namespaced_only(rule: &palisade_rbac::authz::PolicyRule) -> bool {
     if !rule.non_resource_urls.is_empty() || rule.resources.is_empty() {
         return false;
     }

@@ -1,7 +1,7 @@
 //! Rules of the `rbac` area: least privilege in Roles, ClusterRoles and their bindings.
 //!
-//! - [`authz`]: exact RBAC evaluation (upstream's matching, binding resolution, subjects,
-//!   ClusterRole aggregation); the rules and, later, `palisade rbac who-can/can-i` use it.
+//! - [`palisade_rbac::authz`]: exact RBAC evaluation (upstream's matching, binding
+//!   resolution, subjects, ClusterRole aggregation), shared with `palisade rbac who-can/can-i`.
 //! - [`model`]: the RBAC objects of an inventory as a policy, with the way back to fields.
 //! - [`permissions`]: what a role's rules grant (RBAC001, RBAC003-RBAC010), reported on the
 //!   rule entry, with the bindings that grant the role as related locations.
@@ -11,7 +11,6 @@
 //! Every rule here is an inventory rule (roles, aggregation and bindings are read
 //! together); a rule is not evaluated when the input lacks the objects it needs.
 
-pub mod authz;
 mod bindings;
 mod model;
 mod permissions;

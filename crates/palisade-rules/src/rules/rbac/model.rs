@@ -1,10 +1,10 @@
-//! The RBAC objects of an inventory as an [`authz::Policy`], with the way back to the
+//! The RBAC objects of an inventory as a [`Policy`], with the way back to the
 //! objects and fields the rules report on, and the conventions the rules share (built-in
 //! roles, system subjects).
 
 use palisade_model::{FieldPath, Inventory, Object};
+use palisade_rbac::authz::{Binding, Policy, ResolveError, Role, Subject};
 
-use super::authz::{Binding, Policy, ResolveError, Role, Subject};
 use crate::finding::Finding;
 use crate::sink::Sink;
 
@@ -171,10 +171,10 @@ pub fn is_bootstrap_default(role: &Role) -> bool {
 /// `system:anonymous` and service-account usernames.
 pub fn is_system_component(subject: &Subject) -> bool {
     match subject.kind.as_str() {
-        "Group" => subject.name == super::authz::MASTERS,
+        "Group" => subject.name == palisade_rbac::authz::MASTERS,
         "User" => {
             subject.name.starts_with("system:")
-                && subject.name != super::authz::ANONYMOUS
+                && subject.name != palisade_rbac::authz::ANONYMOUS
                 && !subject.name.starts_with("system:serviceaccount:")
         }
         _ => false,

@@ -5,14 +5,14 @@
 //! lists as related locations the bindings that grant the role (directly, or through a
 //! ClusterRole that aggregates it). Reporting on the role rather than on each binding gives
 //! one finding per permission to fix, whoever holds it; a role nobody binds still reports,
-//! since binding it later is one command away. Matching uses [`super::authz`], so `*`,
-//! `*/subresource` and `resourceNames` mean exactly what they mean to the API server.
+//! since binding it later is one command away. Matching uses [`palisade_rbac::authz`], so
+//! `*`, `*/subresource` and `resourceNames` mean exactly what they mean to the API server.
 //! Kubernetes' own default roles and aggregated ClusterRoles (whose `rules` the controller
 //! replaces) are not checked here.
 
 use palisade_model::FieldPath;
+use palisade_rbac::authz::{ALL, PolicyRule};
 
-use super::authz::{ALL, PolicyRule};
 use super::model::{Rbac, resource_display, rule_path};
 use crate::context::InventoryCtx;
 use crate::sink::Sink;
@@ -387,7 +387,7 @@ fn updates_csr_approval(rule: &PolicyRule) -> bool {
 
 /// The other half: the built-in signers the rule allows approve on.
 fn approvable_signers(rule: &PolicyRule) -> Vec<&'static str> {
-    use super::authz::Request;
+    use palisade_rbac::authz::Request;
     BUILTIN_SIGNERS
         .iter()
         .copied()
@@ -444,7 +444,7 @@ pub fn check_csr_approval(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 /// written is left to the per-role finding above; an aggregated ClusterRole that combines
 /// the halves of two roles is reported here.
 fn report_combined_csr_approval(rbac: &Rbac<'_>, sink: &mut Sink) {
-    use super::authz::{Binding, UserInfo};
+    use palisade_rbac::authz::{Binding, UserInfo};
     let policy = &rbac.policy;
     let mut seen: Vec<String> = Vec::new();
     for binding in policy.bindings.iter().filter(|b| b.is_cluster_binding()) {

@@ -849,10 +849,10 @@ impl Policy {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
+    pub(crate) fn rule(verbs: &[&str], groups: &[&str], resources: &[&str]) -> PolicyRule {
         PolicyRule::new(verbs, groups, resources)
     }
 
@@ -864,7 +864,7 @@ mod tests {
         }
     }
 
-    fn cluster_role(name: &str, rules: Vec<PolicyRule>) -> Role {
+    pub(crate) fn cluster_role(name: &str, rules: Vec<PolicyRule>) -> Role {
         Role {
             name: name.into(),
             rules,
@@ -872,7 +872,7 @@ mod tests {
         }
     }
 
-    fn subject(kind: &str, name: &str, namespace: &str) -> Subject {
+    pub(crate) fn subject(kind: &str, name: &str, namespace: &str) -> Subject {
         Subject {
             kind: kind.into(),
             name: name.into(),
@@ -880,7 +880,12 @@ mod tests {
         }
     }
 
-    fn binding(namespace: &str, kind: &str, role: &str, subjects: Vec<Subject>) -> Binding {
+    pub(crate) fn binding(
+        namespace: &str,
+        kind: &str,
+        role: &str,
+        subjects: Vec<Subject>,
+    ) -> Binding {
         Binding {
             namespace: namespace.into(),
             name: format!("{role}-binding"),
