@@ -5,10 +5,13 @@
 //! those into [`Finding`]s with locations, severity and controls. Rules know nothing about
 //! output formats, exit codes or waivers.
 //!
-//! To add a rule: write it under `rules/<area>/`, add it to [`registry`]'s table, add a
-//! fixture under `tests/fixtures/<area>/<ID>.yaml`; `cargo run -p xtask -- docs` writes its
-//! page. The test suite refuses a rule without a fixture, with examples that do not behave
-//! as stated, or with unknown controls.
+//! To add a rule: write it under `rules/<area>/` (declaring in [`RuleMeta::reads`] what its
+//! check reads besides its scope), add it to [`registry`]'s table, add a fixture under
+//! `tests/fixtures/<area>/<ID>.yaml`; `cargo run -p xtask -- docs` writes its page. The
+//! test suite refuses a rule without a fixture, with examples that do not behave as stated,
+//! with unknown controls, or that reads what it does not declare. Models several areas
+//! share (kube-apiserver flags, NetworkPolicy selection, images...) live in `models/`,
+//! below the areas.
 
 mod context;
 mod engine;
