@@ -135,20 +135,24 @@ fn cluster_role_is_read_only_and_never_touches_secrets() {
             }
         }
     }
-    // Only groups the scan lists: Kubernetes' own, or a security tool's.
-    const BUILTIN: &[&str] = &[
-        "",
-        "apps",
-        "batch",
-        "rbac.authorization.k8s.io",
-        "networking.k8s.io",
-        "admissionregistration.k8s.io",
-        "storage.k8s.io",
-        "node.k8s.io",
-    ];
+    // Only groups the scan lists: groups of which some rule reads a kind (its workloads'
+    // included), or the whole group.
+    let locator = palisade_model::workload::PodSpecLocator::builtin();
+    let read = |group: &str| {
+        palisade_rules::registry::all()
+            .iter()
+            .flat_map(|r| r.meta.inputs())
+            .any(|input| match input {
+                palisade_rules::Input::Kind(k) => k.group == group,
+                palisade_rules::Input::Workloads => ["Pod", "Deployment", "Job"]
+                    .iter()
+                    .any(|k| locator.knows(group, k)),
+                other => other.matches(group, "", locator),
+            })
+    };
     for (group, resource) in &granted {
         assert!(
-            BUILTIN.contains(&group.as_str()) || palisade_rules::is_tool_group(group),
+            read(group),
             "{resource} in group {group:?}, which a cluster scan does not list"
         );
     }

@@ -86,7 +86,7 @@ impl Cluster {
     pub(crate) fn targets(&self, locator: &PodSpecLocator) -> Vec<Target> {
         self.served
             .iter()
-            .filter(|t| is_listed(&t.ar.group, &t.ar.plural, &t.ar.kind, locator))
+            .filter(|t| is_listed(&t.ar.group, &t.ar.kind, locator))
             .cloned()
             .collect()
     }

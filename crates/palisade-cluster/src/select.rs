@@ -2,64 +2,15 @@
 //! their controller.
 
 use palisade_model::workload::PodSpecLocator;
-use palisade_rules::is_tool_group;
+use palisade_rules::registry;
 
-/// Built-in resources some rule reads, as (API group, plural resource). Everything else
-/// of Kubernetes itself (events, leases, endpoints, nodes...) is left alone: it is large,
-/// changes constantly, and no rule reads it.
-const BUILTIN: &[(&str, &str)] = &[
-    ("", "namespaces"),
-    ("", "pods"),
-    ("", "serviceaccounts"),
-    ("", "secrets"),
-    ("", "configmaps"),
-    ("", "services"),
-    ("", "limitranges"),
-    ("", "resourcequotas"),
-    ("", "replicationcontrollers"),
-    ("", "podtemplates"),
-    ("apps", "deployments"),
-    ("apps", "statefulsets"),
-    ("apps", "daemonsets"),
-    ("apps", "replicasets"),
-    ("batch", "jobs"),
-    ("batch", "cronjobs"),
-    ("rbac.authorization.k8s.io", "roles"),
-    ("rbac.authorization.k8s.io", "clusterroles"),
-    ("rbac.authorization.k8s.io", "rolebindings"),
-    ("rbac.authorization.k8s.io", "clusterrolebindings"),
-    ("networking.k8s.io", "networkpolicies"),
-    ("networking.k8s.io", "ingresses"),
-    (
-        "admissionregistration.k8s.io",
-        "validatingwebhookconfigurations",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        "mutatingwebhookconfigurations",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        "validatingadmissionpolicies",
-    ),
-    (
-        "admissionregistration.k8s.io",
-        "validatingadmissionpolicybindings",
-    ),
-    ("admissionregistration.k8s.io", "mutatingadmissionpolicies"),
-    (
-        "admissionregistration.k8s.io",
-        "mutatingadmissionpolicybindings",
-    ),
-    ("storage.k8s.io", "storageclasses"),
-    ("node.k8s.io", "runtimeclasses"),
-];
-
-/// Whether the scan lists `resource` (of `kind`) in `group`: a built-in resource some rule
-/// reads, any resource of a known security tool's group (Istio, Linkerd, Kyverno,
-/// Gatekeeper, sigstore, External Secrets...), or a configured custom workload kind.
-pub fn is_listed(group: &str, resource: &str, kind: &str, locator: &PodSpecLocator) -> bool {
-    BUILTIN.contains(&(group, resource)) || is_tool_group(group) || locator.knows(group, kind)
+/// Whether the scan lists the served resource of `kind` in API group `group`: some rule of
+/// the registry reads that kind (by its scope or the inputs it declares: a Kubernetes kind,
+/// every workload, configured custom workload kinds included, or every kind of a security
+/// tool's group). Everything else of Kubernetes itself (events, leases, endpoints,
+/// nodes...) is left alone: it is large, changes constantly, and no rule reads it.
+pub fn is_listed(group: &str, kind: &str, locator: &PodSpecLocator) -> bool {
+    registry::is_read(group, kind, locator)
 }
 
 /// Whether `object` (as the API server returned it) is controlled by an object of a kind
@@ -94,27 +45,26 @@ mod tests {
     #[test]
     fn lists_what_rules_read_and_nothing_else() {
         let locator = PodSpecLocator::builtin();
-        assert!(is_listed("", "pods", "Pod", locator));
+        assert!(is_listed("", "Pod", locator));
         assert!(is_listed(
             "rbac.authorization.k8s.io",
-            "clusterroles",
             "ClusterRole",
             locator
         ));
         assert!(is_listed(
             "security.istio.io",
-            "peerauthentications",
             "PeerAuthentication",
             locator
         ));
-        assert!(!is_listed("", "events", "Event", locator));
-        assert!(!is_listed(
-            "coordination.k8s.io",
-            "leases",
-            "Lease",
-            locator
-        ));
-        assert!(!is_listed("example.com", "widgets", "Widget", locator));
+        assert!(!is_listed("", "Event", locator));
+        assert!(!is_listed("coordination.k8s.io", "Lease", locator));
+        assert!(!is_listed("example.com", "Widget", locator));
+        // A custom workload kind, once configured.
+        let rollouts = locator
+            .clone()
+            .with_kind("argoproj.io", "Rollout", "spec.template");
+        assert!(!is_listed("argoproj.io", "Rollout", locator));
+        assert!(is_listed("argoproj.io", "Rollout", &rollouts));
     }
 
     #[test]

@@ -16,7 +16,7 @@ const GENERATED: &str =
 fn applies_to(rule: &Rule) -> String {
     match rule.meta.scope {
         Scope::Workloads => "Pods and pod templates (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, ReplicationController, PodTemplate, configured custom kinds)".to_string(),
-        Scope::Kinds(kinds) => kinds.join(", "),
+        Scope::Kinds(_) => rule.meta.scope.kind_names().join(", "),
         Scope::Inventory => "The whole input (cross-object)".to_string(),
     }
 }

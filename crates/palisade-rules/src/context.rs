@@ -2,9 +2,14 @@
 //! ([`InventoryCtx`]), with the settings and the things derived from them once.
 
 use palisade_model::workload::PodTemplate;
-use palisade_model::{Inventory, Object, ObjectRef, Unlisted};
+use palisade_model::{FieldPath, Inventory, Object, ObjectRef, Unlisted};
 use palisade_pss::PodView;
 
+use crate::finding::Finding;
+use crate::models::apiserver::{self, ApiServer};
+use crate::models::image::{ContainerImage, images};
+use crate::models::mesh::{self, MeshPod};
+use crate::models::network_policy::{self, NetworkPolicy, PodRef};
 use crate::settings::Settings;
 use crate::sink::Sink;
 use crate::views::Views;
@@ -17,7 +22,7 @@ pub struct ObjectCtx<'a> {
     /// The pod template, found once per object however many rules ask.
     template: std::cell::OnceCell<Option<PodTemplate<'a>>>,
     pod: std::cell::OnceCell<Option<PodView<'a>>>,
-    images: std::cell::OnceCell<Vec<crate::rules::supply_chain::ContainerImage<'a>>>,
+    images: std::cell::OnceCell<Vec<ContainerImage<'a>>>,
 }
 
 impl<'a> ObjectCtx<'a> {
@@ -53,12 +58,9 @@ impl<'a> ObjectCtx<'a> {
 
     /// The pod template's container images, parsed once for all the rules that read them
     /// (empty when the object is not a workload).
-    pub(crate) fn images(&self) -> &[crate::rules::supply_chain::ContainerImage<'a>] {
-        self.images.get_or_init(|| {
-            self.pod_template()
-                .map(crate::rules::supply_chain::images::images)
-                .unwrap_or_default()
-        })
+    pub(crate) fn images(&self) -> &[ContainerImage<'a>] {
+        self.images
+            .get_or_init(|| self.pod_template().map(images).unwrap_or_default())
     }
 
     /// The object's pod template, if it is a workload.
@@ -104,8 +106,43 @@ impl<'a> InventoryCtx<'a> {
         })
     }
 
+    /// Every kube-apiserver container among the workloads (static Pods and, should a hosted
+    /// control plane run it so, any workload), in input order: found once per evaluation.
+    pub(crate) fn apiservers(&self) -> &'a [ApiServer<'a>] {
+        self.views
+            .apiservers
+            .get_or_init(|| apiserver::find(self.workloads()))
+    }
+
+    /// The input's pods as NetworkPolicies see them, found once per evaluation.
+    pub(crate) fn network_pods(&self) -> &'a [PodRef<'a>] {
+        self.views.network_pods.get_or_init(|| {
+            self.workloads()
+                .iter()
+                .filter_map(|&(o, template)| network_policy::pod_ref_with(o, template))
+                .collect()
+        })
+    }
+
+    /// The input's valid NetworkPolicies, parsed once per evaluation.
+    pub(crate) fn network_policies(&self) -> &'a [NetworkPolicy<'a>] {
+        self.views
+            .network_policies
+            .get_or_init(|| network_policy::policies(self.inventory))
+    }
+
+    /// The workloads that run pods, with the pod metadata a service mesh reads, found once
+    /// per evaluation.
+    pub(crate) fn mesh_pods(&self) -> &'a [MeshPod<'a>] {
+        self.views
+            .mesh_pods
+            .get_or_init(|| mesh::pods(self.workloads()))
+    }
+
     /// Every namespace the input mentions: Namespace objects and the namespaces of
-    /// namespaced objects (`default` for those that name none), sorted.
+    /// namespaced objects (`default` for those that name none), sorted. (A rule that reads
+    /// them declares `Input::kind("", "Namespace")`: in a cluster, every namespace an
+    /// object names is a Namespace object.)
     pub fn namespaces(&self) -> Vec<&'a str> {
         let mut names: Vec<&'a str> = self
             .inventory
@@ -127,6 +164,20 @@ impl<'a> InventoryCtx<'a> {
     /// Whether namespace `name` is regulated.
     pub fn is_regulated(&self, name: &str) -> bool {
         self.settings.regulated.contains(name, self.inventory)
+    }
+
+    /// Reports about namespace `name`: on its Namespace object when the input has it, else
+    /// as an absent subject.
+    pub fn report_namespace<'s>(
+        &self,
+        sink: &'s mut Sink,
+        name: &str,
+        message: String,
+    ) -> &'s mut Finding {
+        match self.inventory.namespace(name) {
+            Some(ns) => sink.report(ns, FieldPath::parse("metadata.name"), message),
+            None => sink.report_absent(ObjectRef::namespace_named(name), message),
+        }
     }
 
     /// Reports that something every cluster should run (a runtime agent, a policy engine)

@@ -11,7 +11,7 @@ use palisade_model::{Inventory, Object};
 
 use crate::context::{InventoryCtx, ObjectCtx};
 use crate::finding::Finding;
-use crate::rule::{Area, Check, Rule, Scope};
+use crate::rule::{Check, Rule, Scope};
 use crate::settings::Settings;
 use crate::sink::Sink;
 use crate::views::Views;
@@ -195,7 +195,7 @@ impl<'r> RuleTable<'r> {
     fn applicable(&self, kind: &str) -> Vec<bool> {
         self.rules
             .iter()
-            .map(|r| matches!(r.meta.scope, Scope::Kinds(kinds) if kinds.contains(&kind)))
+            .map(|r| matches!(r.meta.scope, Scope::Kinds(kinds) if kinds.iter().any(|k| k.kind == kind)))
             .collect()
     }
 
@@ -310,7 +310,7 @@ impl Evaluator<'_> {
         for ((mut f, not_evaluated), rule) in
             inventory_results.into_iter().zip(&self.inventory_rules)
         {
-            let unlisted = unlisted_for(rule, inventory, settings);
+            let unlisted = unlisted_for(rule, inventory, settings, Reads::All);
             inventory_coverage.push(match not_evaluated {
                 // Findings made from what could be read stand; no finding proves nothing, and
                 // what could not be listed is the reason, whatever else the rule missed.
@@ -327,6 +327,12 @@ impl Evaluator<'_> {
         inventory_findings.sort_by(inventory_order);
         findings.extend(inventory_findings);
 
+        // Per object rule, whether it found anything: a rule that reads a resource type the
+        // input could not include and found nothing is not evaluated (counted only then).
+        let mut found: std::collections::HashSet<&str> = Default::default();
+        if !inventory.facts().unlisted.is_empty() {
+            found.extend(findings.iter().map(|f| f.rule.id));
+        }
         let mut object_coverage = object_rules.iter().zip(in_scope);
         let mut inventory_coverage = inventory_coverage.into_iter();
         let runs = rules
@@ -336,17 +342,33 @@ impl Evaluator<'_> {
                     Check::Object(_) => {
                         let (_, objects) =
                             object_coverage.next().expect("one count per object rule");
-                        let unlisted = unlisted_for(rule, inventory, settings);
-                        if objects == 0 && !unlisted.is_empty() {
-                            Coverage::NotEvaluated {
-                                reason: format!("could not list {}", unlisted.join(", ")),
-                            }
-                        } else if objects == 0 {
-                            Coverage::NotEvaluated {
-                                reason: format!("the input has no {}", scope_noun(rule)),
+                        let unlisted = |reads| unlisted_for(rule, inventory, settings, reads);
+                        let could_not_list = |unlisted: Vec<String>| Coverage::NotEvaluated {
+                            reason: format!("could not list {}", unlisted.join(", ")),
+                        };
+                        if objects == 0 {
+                            let missing = unlisted(Reads::Scope);
+                            if missing.is_empty() {
+                                Coverage::NotEvaluated {
+                                    reason: format!("the input has no {}", scope_noun(rule)),
+                                }
+                            } else {
+                                could_not_list(missing)
                             }
                         } else {
-                            Coverage::Checked { objects }
+                            // Objects were checked, but maybe against an incomplete
+                            // inventory (their Namespaces, ServiceAccounts, LimitRanges):
+                            // findings stand, silence proves nothing.
+                            let missing = if found.contains(rule.meta.id) {
+                                Vec::new()
+                            } else {
+                                unlisted(Reads::All)
+                            };
+                            if missing.is_empty() {
+                                Coverage::Checked { objects }
+                            } else {
+                                could_not_list(missing)
+                            }
                         }
                     }
                     Check::Inventory(_) => inventory_coverage
@@ -385,66 +407,48 @@ impl Evaluator<'_> {
     }
 }
 
+/// Which of a rule's inputs [`unlisted_for`] looks at.
+#[derive(Clone, Copy)]
+enum Reads {
+    /// Its scope alone: what it applies to.
+    Scope,
+    /// Everything it reads ([`RuleMeta::inputs`](crate::RuleMeta::inputs)).
+    All,
+}
+
 /// The resource types a rule reads that the input could not include (a cluster scan
-/// without permission to list them).
-fn unlisted_for(rule: &Rule, inventory: &Inventory, settings: &Settings) -> Vec<String> {
+/// without permission to list them), from the inputs the rule declares.
+fn unlisted_for(
+    rule: &Rule,
+    inventory: &Inventory,
+    settings: &Settings,
+    reads: Reads,
+) -> Vec<String> {
+    let locator = &settings.locator;
     inventory
         .facts()
         .unlisted
         .iter()
-        .filter(|u| match rule.meta.scope {
-            Scope::Kinds(kinds) => kinds.contains(&u.kind.as_str()),
-            Scope::Workloads => settings.locator.knows(u.group(), &u.kind),
-            Scope::Inventory => {
-                let group = u.group();
-                let inputs = area_inputs(rule.meta.area);
-                inputs.contains(&u.kind.as_str())
-                    || (inputs.contains(&WORKLOADS) && settings.locator.knows(group, &u.kind))
-                    || (inputs.contains(&TOOLS) && crate::understood::is_tool_group(group))
+        .filter(|u| {
+            let (group, kind) = (u.group(), u.kind.as_str());
+            match reads {
+                Reads::Scope => match rule.meta.scope {
+                    Scope::Kinds(kinds) => kinds.iter().any(|k| k.is(group, kind)),
+                    Scope::Workloads => locator.knows(group, kind),
+                    Scope::Inventory => false,
+                },
+                Reads::All => rule.meta.inputs().any(|i| i.matches(group, kind, locator)),
             }
         })
         .map(|u| u.describe())
         .collect()
 }
 
-const WORKLOADS: &str = "(workloads)";
-const TOOLS: &str = "(security tools)";
-
-/// The kinds the inventory rules of an area read, for deciding which are not evaluated
-/// when a cluster scan could not list some. Coarser than per rule, on the safe side: a
-/// rule may be marked not evaluated for a kind it does not read, never the reverse.
-fn area_inputs(area: Area) -> &'static [&'static str] {
-    match area {
-        Area::Rbac => &[
-            "Role",
-            "ClusterRole",
-            "RoleBinding",
-            "ClusterRoleBinding",
-            "ServiceAccount",
-        ],
-        Area::ServiceAccounts => &["ServiceAccount", "Secret", WORKLOADS],
-        Area::Network => &["NetworkPolicy", "Namespace", WORKLOADS],
-        Area::Mesh => &["Namespace", WORKLOADS, TOOLS],
-        Area::SupplyChain | Area::Runtime => &["Namespace", WORKLOADS, TOOLS],
-        Area::Admission => &[
-            "Namespace",
-            "ValidatingWebhookConfiguration",
-            "MutatingWebhookConfiguration",
-            "ValidatingAdmissionPolicy",
-            "ValidatingAdmissionPolicyBinding",
-            TOOLS,
-        ],
-        Area::Secrets => &["Secret", "ConfigMap", WORKLOADS, TOOLS],
-        Area::PodSecurity | Area::Workload => &["Namespace", WORKLOADS],
-        Area::Encryption | Area::AuditLogging | Area::ControlPlane => &["Pod", "StorageClass"],
-    }
-}
-
 /// What a rule applies to, for "the input has no ...".
 fn scope_noun(rule: &Rule) -> String {
     match rule.meta.scope {
         Scope::Workloads => "workloads (Pods or objects with a pod template)".to_string(),
-        Scope::Kinds(kinds) => format!("{} objects", kinds.join(" or ")),
+        Scope::Kinds(_) => format!("{} objects", rule.meta.scope.kind_names().join(" or ")),
         Scope::Inventory => "objects".to_string(),
     }
 }

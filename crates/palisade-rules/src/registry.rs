@@ -3,6 +3,8 @@
 
 use std::sync::LazyLock;
 
+use palisade_model::workload::PodSpecLocator;
+
 use crate::rule::{Area, Rule};
 use crate::rules::{
     admission, audit_logging, control_plane, encryption, mesh, network, pod_security, rbac,
@@ -63,4 +65,14 @@ pub fn select(keys: &[String]) -> Result<Vec<&'static Rule>, Vec<String>> {
     selected.sort_by_key(|r| r.meta.id);
     selected.dedup_by_key(|r| r.meta.id);
     Ok(selected)
+}
+
+/// Whether some rule of the registry reads objects of `kind` in API group `group` (`""` for
+/// the core group), by its scope or its declared [`reads`](crate::RuleMeta::reads);
+/// `locator` says which kinds are workloads. A cluster scan lists exactly the served
+/// resources this holds for.
+pub fn is_read(group: &str, kind: &str, locator: &PodSpecLocator) -> bool {
+    all()
+        .iter()
+        .any(|r| r.meta.inputs().any(|i| i.matches(group, kind, locator)))
 }

@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use palisade_controls::{ControlRef, catalogue};
+use palisade_model::workload::PodSpecLocator;
 use palisade_pss::{CheckId, Level};
 
 use crate::context::{InventoryCtx, ObjectCtx};
@@ -135,15 +136,110 @@ impl fmt::Display for Area {
     }
 }
 
+/// A kind of object in one API group, as apimachinery's `schema.GroupKind` names it:
+/// `GroupKind::new("networking.k8s.io", "NetworkPolicy")`, the core group being `""`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupKind {
+    pub group: &'static str,
+    pub kind: &'static str,
+}
+
+impl GroupKind {
+    pub const fn new(group: &'static str, kind: &'static str) -> Self {
+        GroupKind { group, kind }
+    }
+
+    /// Whether objects of `kind` in API group `group` are of this kind.
+    pub fn is(&self, group: &str, kind: &str) -> bool {
+        self.kind == kind && self.group == group
+    }
+}
+
 /// Which objects a rule looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     /// Objects that carry a pod template (Pods and the workload kinds, plus configured ones).
     Workloads,
-    /// Objects of these kinds.
-    Kinds(&'static [&'static str]),
+    /// Objects of these kinds. The engine hands the rule every object whose kind has one of
+    /// these names, whatever its API group, and counts them as checked; the check itself
+    /// passes over a same-named kind of another group (Calico's `NetworkPolicy`). The
+    /// groups say which resources the rule reads (what a cluster scan lists).
+    Kinds(&'static [GroupKind]),
     /// The whole inventory at once (cross-object rules).
     Inventory,
+}
+
+impl Scope {
+    /// The kind names of [`Scope::Kinds`], each once, in order (empty for the others).
+    pub fn kind_names(&self) -> Vec<&'static str> {
+        let mut names: Vec<&'static str> = Vec::new();
+        if let Scope::Kinds(kinds) = self {
+            for k in *kinds {
+                if !names.contains(&k.kind) {
+                    names.push(k.kind);
+                }
+            }
+        }
+        names
+    }
+}
+
+/// Something a rule reads besides the objects of its scope, declared in
+/// [`RuleMeta::reads`]: a kind of object, every workload, or every kind of an API group.
+///
+/// What the rules declare, their scopes included ([`RuleMeta::inputs`]), is the one account
+/// of what Palisade reads, and everything that depends on it is derived from it:
+///
+/// - the resources a cluster scan lists (`palisade_cluster::is_listed`): a served resource
+///   is listed when some rule of the registry reads its kind ([`registry::is_read`]);
+/// - the rules a cluster scan could not evaluate: a rule that reads a resource type the scan
+///   could not list, and found nothing, is "not evaluated" (the engine);
+/// - the kinds of the input no rule reads, reported as not evaluated ([`understood`]).
+///
+/// `tests/inputs.rs` holds the declarations to the checks: each rule evaluated on its
+/// fixture restricted to the objects it declares must report exactly what it reports on the
+/// whole fixture, so a check that reads an undeclared kind fails the test as soon as its
+/// fixture exercises that read.
+///
+/// [`registry::is_read`]: crate::registry::is_read
+/// [`understood`]: crate::understood
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// Objects of one kind in one API group, whatever their version.
+    Kind(GroupKind),
+    /// Every workload: the objects with a pod template, as the configured
+    /// [`PodSpecLocator`] finds them (the built-in workload kinds and the custom kinds
+    /// configured with `workload-kind`). Rules that walk `InventoryCtx::workloads` or ask
+    /// whether the input has any workload read this.
+    Workloads,
+    /// Every kind of one API group: a tool whose kinds are open-ended (Gatekeeper serves one
+    /// constraint kind per ConstraintTemplate), or whose presence alone tells a rule it is
+    /// installed (any `linkerd.io` object).
+    Group(&'static str),
+    /// Every kind of every API group under a domain: `GroupsUnder("istio.io")` is
+    /// `security.istio.io`, `networking.istio.io` and any other group ending in
+    /// `.istio.io` (not `istio.io` itself).
+    GroupsUnder(&'static str),
+}
+
+impl Input {
+    /// Objects of `kind` in API group `group` (`""` for the core group).
+    pub const fn kind(group: &'static str, kind: &'static str) -> Input {
+        Input::Kind(GroupKind::new(group, kind))
+    }
+
+    /// Whether objects of `kind` in API group `group` are this input; `locator` says
+    /// which kinds are workloads.
+    pub fn matches(&self, group: &str, kind: &str, locator: &PodSpecLocator) -> bool {
+        match self {
+            Input::Kind(k) => k.is(group, kind),
+            Input::Workloads => locator.knows(group, kind),
+            Input::Group(g) => group == *g,
+            Input::GroupsUnder(domain) => group
+                .strip_suffix(domain)
+                .is_some_and(|sub| sub.len() > 1 && sub.ends_with('.')),
+        }
+    }
 }
 
 /// The check function. Plain functions: no state, no IO, same input same findings.
@@ -174,6 +270,10 @@ pub struct RuleMeta {
     pub area: Area,
     pub severity: Severity,
     pub scope: Scope,
+    /// What the check reads besides the objects of its scope: the Namespaces whose labels it
+    /// looks up, the ServiceAccounts a pod names, the workloads an inventory rule walks, a
+    /// tool's resources (see [`Input`]). Empty for a rule that reads its object alone.
+    pub reads: &'static [Input],
     /// Why it matters: the risk, in a paragraph.
     pub rationale: &'static str,
     /// How to fix it: imperative, ends with a period.
@@ -192,38 +292,18 @@ pub struct RuleMeta {
 }
 
 impl RuleMeta {
-    /// The metadata of an ordinary rule: it maps to controls and is no Pod Security check.
-    /// Areas that build their tables with a helper share this one body.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) const fn plain(
-        id: &'static str,
-        name: &'static str,
-        title: &'static str,
-        area: Area,
-        severity: Severity,
-        scope: Scope,
-        rationale: &'static str,
-        remediation: &'static str,
-        examples: [&'static str; 2],
-        evidence: &'static [&'static str],
-        references: &'static [&'static str],
-    ) -> RuleMeta {
-        RuleMeta {
-            id,
-            name,
-            title,
-            area,
-            severity,
-            scope,
-            rationale,
-            remediation,
-            example_fail: examples[0],
-            example_pass: examples[1],
-            evidence,
-            no_controls_reason: None,
-            references,
-            pss: None,
-        }
+    /// Everything the rule reads: its scope (the workloads, or the kinds it applies to),
+    /// then what it [`reads`](RuleMeta::reads) besides.
+    pub fn inputs(&self) -> impl Iterator<Item = Input> + '_ {
+        let scope: &[GroupKind] = match &self.scope {
+            Scope::Kinds(kinds) => kinds,
+            Scope::Workloads | Scope::Inventory => &[],
+        };
+        let workloads = matches!(self.scope, Scope::Workloads).then_some(Input::Workloads);
+        workloads
+            .into_iter()
+            .chain(scope.iter().map(|&k| Input::Kind(k)))
+            .chain(self.reads.iter().copied())
     }
 
     /// The upstream check and the level it belongs to, for PSS rules.

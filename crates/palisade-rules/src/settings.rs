@@ -7,6 +7,8 @@ use palisade_model::workload::PodSpecLocator;
 use palisade_model::{Inventory, LabelSelector};
 use palisade_pss::{Level, LevelVersion, Version};
 
+use crate::models::glob::glob_match;
+
 /// Evaluation settings that change what rules report. The configuration file fills them;
 /// the defaults are the strict reading a regulated workload needs.
 #[derive(Clone, Debug)]
@@ -147,27 +149,4 @@ impl RegulatedNamespaces {
             None => false,
         }
     }
-}
-
-/// Shell-style glob with `*` (any run) and `?` (one character); everything else literal.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }

@@ -10,121 +10,32 @@
 //! reviewed. Workload documents are also evaluated by upstream Pod Security Admission (the
 //! Go oracle), so a fixture's expectations cannot drift from what Kubernetes does.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+mod support;
 
-use palisade_loader::{Limits, load_str, split_documents};
-use palisade_model::{Inventory, Object, Origin};
-use palisade_pss::{LevelVersion, PodView, Version, evaluate as pss_evaluate};
+use std::collections::BTreeSet;
+
+use palisade_model::Inventory;
+use palisade_pss::{PodView, evaluate as pss_evaluate};
 use palisade_rules::{Finding, Settings, evaluate, registry};
 use serde_json::json;
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn fixture_path(rule: &palisade_rules::Rule) -> PathBuf {
-    fixture_dir()
-        .join(rule.meta.area.as_str())
-        .join(format!("{}.yaml", rule.meta.id))
-}
-
-fn parse_policy(s: &str) -> LevelVersion {
-    let (level, version) = s.split_once(':').expect("pss directive is level:version");
-    LevelVersion::new(
-        palisade_pss::Level::parse(level).expect("valid level"),
-        Version::parse(version).expect("valid version"),
-    )
-}
-
-struct Fixture {
-    text: String,
-    objects: Vec<Object>,
-    /// Policy per document index.
-    policies: Vec<LevelVersion>,
-    /// Expected (line, rule id).
-    expected: BTreeSet<(u32, String)>,
-}
-
-fn read_fixture(path: &Path) -> Fixture {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let default = LevelVersion::new(palisade_pss::Level::Restricted, Version::Latest);
-    let policies = split_documents(&text)
-        .chunks
-        .iter()
-        .map(|c| {
-            c.text
-                .lines()
-                .find_map(|l| l.trim().strip_prefix("# pss:"))
-                .map_or(default, |p| parse_policy(p.trim()))
-        })
-        .collect();
-    let mut expected = BTreeSet::new();
-    for (i, line) in text.lines().enumerate() {
-        if let Some((_, ids)) = line.split_once("# expect:") {
-            for id in ids.split(',') {
-                expected.insert((i as u32 + 1, id.trim().to_string()));
-            }
-        }
-    }
-    let loaded = load_str(
-        &path.file_name().unwrap().to_string_lossy(),
-        &text,
-        &Limits::default(),
-    );
-    assert!(
-        loaded.errors.is_empty(),
-        "{}: {:?}",
-        path.display(),
-        loaded.errors
-    );
-    let mut ids = BTreeSet::new();
-    for o in &loaded.objects {
-        assert!(
-            ids.insert(o.id.clone()),
-            "{}: object {} appears twice; names must be unique",
-            path.display(),
-            o.id
-        );
-    }
-    Fixture {
-        text,
-        objects: loaded.objects,
-        policies,
-        expected,
-    }
-}
-
-fn document_of(object: &Object) -> usize {
-    match object.origin {
-        Origin::File { document, .. } => document as usize,
-        Origin::Cluster => 0,
-    }
-}
+use support::{
+    Fixture, distinct_policies, document_of, fixture_path, fixture_settings, read_fixture,
+};
 
 /// Runs `rule` over the fixture, each document at its own policy.
 fn run_rule(rule: &'static palisade_rules::Rule, fixture: &Fixture) -> Vec<Finding> {
     // A fixture is a whole world: absence-based rules may conclude from it.
     let inventory = Inventory::new(fixture.objects.clone()).complete(true);
-    let mut by_policy: BTreeMap<String, LevelVersion> = BTreeMap::new();
-    for p in &fixture.policies {
-        by_policy.insert(p.to_string(), *p);
-    }
     let mut findings = Vec::new();
-    for policy in by_policy.values() {
-        let settings = Settings {
-            pss: *policy,
-            ..Settings::default()
-        }
-        .with_directives(&fixture.text)
-        .expect("valid # settings: lines");
+    for policy in distinct_policies(fixture) {
+        let settings = fixture_settings(fixture, policy);
         for f in evaluate(&inventory, &[rule], &settings).findings {
             let object = inventory
                 .objects()
                 .iter()
                 .find(|o| o.id == f.object)
                 .expect("finding's object is in the inventory");
-            if fixture.policies[document_of(object)] == *policy {
+            if fixture.policies[document_of(object)] == policy {
                 findings.push(f);
             }
         }

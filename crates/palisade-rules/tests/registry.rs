@@ -1,11 +1,14 @@
 //! Invariants every rule in the registry must keep.
 
+mod support;
+
 use std::collections::BTreeSet;
 
 use palisade_loader::{Limits, load_str};
 use palisade_model::Inventory;
-use palisade_pss::{Level, LevelVersion, Version, checks};
+use palisade_pss::checks;
 use palisade_rules::{Coverage, PARTIAL_INPUT, Rule, Settings, evaluate, registry};
+use support::example_settings;
 
 fn is_kebab(s: &str) -> bool {
     !s.is_empty()
@@ -98,22 +101,6 @@ fn pss_rules_cover_every_upstream_check_once() {
         }
     }
     assert_eq!(seen.len(), checks().len());
-}
-
-/// Examples are evaluated at the rule's own level: baseline checks that restricted replaces
-/// (capabilities, seccomp, hostPath, procMount) only report at baseline.
-/// The settings an example is evaluated with: its PSS level, then any `# settings:` lines.
-fn example_settings(rule: &Rule, example: &str) -> Settings {
-    let level = match rule.meta.pss_check() {
-        Some((_, Level::Baseline)) => Level::Baseline,
-        _ => Level::Restricted,
-    };
-    Settings {
-        pss: LevelVersion::new(level, Version::Latest),
-        ..Settings::default()
-    }
-    .with_directives(example)
-    .unwrap_or_else(|e| panic!("{}: {e}", rule.meta.id))
 }
 
 fn findings_of(rule: &'static Rule, yaml: &str) -> usize {

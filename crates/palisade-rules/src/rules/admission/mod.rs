@@ -1,11 +1,10 @@
 //! Rules of the `admission` area: what the cluster checks at the door. ADM001-ADM002 read
 //! the Pod Security Admission labels of Namespaces ([`namespaces`]); ADM003-ADM005 the
-//! webhooks and deployments of policy engines ([`webhooks`]). [`engines`] holds how
-//! Kyverno, Gatekeeper and sigstore policies select namespaces, shared with supply-chain.
+//! webhooks and deployments of policy engines ([`webhooks`]). How Kyverno, Gatekeeper and
+//! sigstore policies select namespaces is a shared model (`models::policy_engines`).
 
-pub(crate) mod engines;
 mod namespaces;
-pub(crate) mod webhooks;
+mod webhooks;
 
 use std::sync::LazyLock;
 

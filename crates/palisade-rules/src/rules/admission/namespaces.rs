@@ -9,7 +9,7 @@ use palisade_model::FieldPath;
 use palisade_pss::{Level, NamespacePolicy, PSA_LABEL_PREFIX, policy_from_labels};
 
 use crate::context::ObjectCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, GroupKind, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const PSA_DOC: &str = "https://kubernetes.io/docs/concepts/security/pod-security-admission/";
@@ -26,7 +26,8 @@ pub static RULES: [Rule; 2] = [
             title: "Namespace has no Pod Security Admission enforce label",
             area: Area::Admission,
             severity: Severity::Medium,
-            scope: Scope::Kinds(&["Namespace"]),
+            scope: Scope::Kinds(&[GroupKind::new("", "Namespace")]),
+            reads: &[],
             rationale: "Without a `pod-security.kubernetes.io/enforce` label, Pod Security Admission applies the cluster default, which is `privileged` (no restrictions) unless the API server's AdmissionConfiguration says otherwise. A namespace should state its level explicitly, even when that level is `privileged` for a system namespace, so that reviews and audits can see the intent and a new namespace cannot silently run privileged pods.",
             remediation: "Label the namespace with `pod-security.kubernetes.io/enforce` (`restricted` for application namespaces) and pin `pod-security.kubernetes.io/enforce-version`.",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/warn: restricted\n",
@@ -45,7 +46,8 @@ pub static RULES: [Rule; 2] = [
             title: "Regulated namespace enforces a Pod Security level below the required one",
             area: Area::Admission,
             severity: Severity::High,
-            scope: Scope::Kinds(&["Namespace"]),
+            scope: Scope::Kinds(&[GroupKind::new("", "Namespace")]),
+            reads: &[],
             rationale: "Regulated workloads must run under the Pod Security level the organisation committed to (the `regulated_pss_level` setting, `restricted` by default). A regulated namespace labelled to enforce a weaker level admits pods that, for instance, run as root or keep dangerous capabilities, and the scanner's workload findings become the only barrier.",
             remediation: "Set `pod-security.kubernetes.io/enforce` on the namespace to the required level (see the `regulated_pss_level` setting) after fixing the workloads that would be rejected.",
             example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",

@@ -11,16 +11,22 @@
 
 use palisade_model::{FieldPath, LabelSelector, Node, Object};
 
-use super::engines::namespace_labels;
 use crate::context::{InventoryCtx, ObjectCtx};
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::models::namespace::namespace_labels;
+use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const WEBHOOK_DOC: &str =
     "https://kubernetes.io/docs/reference/access-authn-authz/extensible-admission-controllers/";
-const WEBHOOK_KINDS: &[&str] = &[
-    "ValidatingWebhookConfiguration",
-    "MutatingWebhookConfiguration",
+const WEBHOOK_KINDS: &[GroupKind] = &[
+    GroupKind::new(
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
+    GroupKind::new(
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
 ];
 
 /// Words that identify a security engine's webhook in configuration, webhook, service or
@@ -46,6 +52,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::Admission,
             severity: Severity::High,
             scope: Scope::Kinds(WEBHOOK_KINDS),
+            reads: &[],
             rationale: "With `failurePolicy: Ignore` the API server admits the request whenever the webhook cannot answer: the policy engine crashing, being scaled down, timing out under load or being made unreachable by a network policy switches every policy off without anyone noticing. For the webhooks that enforce security policy (Kyverno, Gatekeeper, sigstore policy-controller, Ratify, Palisade) that turns an outage or a deliberate denial of service into a bypass. `admissionregistration.k8s.io/v1` defaults to `Fail`; the old `v1beta1` defaulted to `Ignore`.",
             remediation: "Set `failurePolicy: Fail` on the security engine's webhooks, run the engine with several replicas and a PodDisruptionBudget, and exempt only the engine's own namespace with a namespaceSelector.",
             example_fail: WEBHOOK_FAIL,
@@ -65,6 +72,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::Admission,
             severity: Severity::High,
             scope: Scope::Kinds(WEBHOOK_KINDS),
+            reads: &[Input::kind("", "Namespace"), Input::Workloads],
             rationale: "A webhook only sees requests its `namespaceSelector` and `objectSelector` select. A selector that leaves out a regulated namespace (an opt-in label the namespace lacks, an exclusion list that names it) or a regulated workload (an objectSelector its pod labels do not satisfy) means none of the engine's policies apply there, while the policies themselves look complete. Namespaces are evaluated with their labels from the input plus the automatic `kubernetes.io/metadata.name`; only namespaces whose Namespace object is in the input are judged. `matchConditions` (CEL) must all hold for the webhook to be called: conditions on `request.namespace` alone (`==`, `!=`, `in [...]`, `startsWith`, negated or not) are evaluated, and any other condition that mentions the namespace is reported as unproven, since Palisade does not evaluate CEL. Conditions on the requesting user alone (`request.userInfo.username` with `==`, `!=` or `startsWith`, `\"group\" in request.userInfo.groups`) are evaluated for the identity controllers create Pods with (`system:serviceaccount:kube-system:<controller>`): a webhook that skips it never sees the Pods of Deployments, StatefulSets, DaemonSets or Jobs.",
             remediation: "Change the webhook's namespaceSelector and objectSelector so they select every regulated namespace and workload (exclude only the engine's own namespace and kube-system), or add the opt-in label to the namespace.",
             example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: kyverno-resource-validating-webhook-cfg\nwebhooks:\n  - name: validate.kyverno.svc-fail\n    sideEffects: None\n    admissionReviewVersions: [v1]\n    clientConfig:\n      service: {name: kyverno-svc, namespace: kyverno}\n    namespaceSelector:\n      matchLabels:\n        policy.example.com/enforced: \"true\"\n    rules:\n      - {apiGroups: [\"\"], apiVersions: [v1], operations: [CREATE, UPDATE], resources: [pods]}\n",
@@ -90,6 +98,17 @@ pub static RULES: [Rule; 3] = [
             area: Area::Admission,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[
+                Input::Workloads,
+                Input::kind(
+                    "admissionregistration.k8s.io",
+                    "ValidatingWebhookConfiguration",
+                ),
+                Input::kind(
+                    "admissionregistration.k8s.io",
+                    "MutatingWebhookConfiguration",
+                ),
+            ],
             rationale: "Pod Security Admission covers only the pod fields of the Pod Security Standards. Everything else a regulated cluster must enforce at the door (image provenance, registries, labels, resource limits, forbidden Service types) needs a policy engine such as Gatekeeper or Kyverno. An engine counts when its Deployment (with at least one replica) or its webhook configuration is in the input; a Deployment scaled to zero replicas enforces nothing. The rule is not evaluated on input without any workload.",
             remediation: "Install Gatekeeper or Kyverno with several replicas and enforcing policies, and keep its manifests with the cluster's configuration.",
             example_fail: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: kyverno-admission-controller\n  namespace: kyverno\nspec:\n  replicas: 0\n  template:\n    spec:\n      containers:\n        - name: kyverno\n          image: ghcr.io/kyverno/kyverno:v1.13.4\n",
@@ -131,7 +150,8 @@ fn engine_named(names: &[&str]) -> Option<&'static str> {
 }
 
 fn is_webhook_config(object: &Object) -> bool {
-    object.id.group() == "admissionregistration.k8s.io" && WEBHOOK_KINDS.contains(&object.kind())
+    let (group, kind) = (object.id.group(), object.kind());
+    WEBHOOK_KINDS.iter().any(|k| k.is(group, kind))
 }
 
 fn webhooks<'a>(object: &'a Object) -> impl Iterator<Item = (usize, Node<'a>)> + 'a {

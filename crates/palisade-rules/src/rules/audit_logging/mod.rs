@@ -19,7 +19,7 @@
 use palisade_model::{FieldPath, Node, Object};
 
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const AUDIT_DOC: &str = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
@@ -36,113 +36,114 @@ macro_rules! audit_policy {
     };
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn rule(
-    id: &'static str,
-    name: &'static str,
-    title: &'static str,
-    severity: Severity,
-    rationale: &'static str,
-    remediation: &'static str,
-    example_fail: &'static str,
-    example_pass: &'static str,
-    evidence: &'static [&'static str],
-    check: fn(&InventoryCtx<'_>, &mut Sink),
-) -> Rule {
-    Rule {
-        meta: RuleMeta::plain(
-            id,
-            name,
-            title,
-            Area::AuditLogging,
-            severity,
-            Scope::Inventory,
-            rationale,
-            remediation,
-            [example_fail, example_pass],
-            evidence,
-            &[AUDIT_DOC, AUDIT_REF, CIS],
-        ),
-        check: Check::Inventory(check),
-    }
-}
-
 /// This area's rules, in ID order.
 pub static RULES: &[Rule] = &[
-    rule(
-        "AUD001",
-        "audit-policy-without-catch-all",
-        "Audit policy has no catch-all rule that logs every other request",
-        Severity::Medium,
-        "A request that matches no rule of the audit policy is not logged at all (level `None`). A policy made only of specific rules therefore leaves every request type its author did not think of (new resources, CRDs, exec, RBAC changes) out of the audit trail. The usual shape ends with a rule without selectors at level `Metadata`, so everything is logged at least with who, what and when. CIS 3.2.1 and 3.2.2 expect a policy that covers the key security concerns.",
-        "End the rules with `- level: Metadata` (no selectors), after the rules that lower or raise the level for specific requests.",
-        audit_policy![
-            "  - level: Metadata",
-            "    resources: [{group: \"\", resources: [secrets]}]"
-        ],
-        audit_policy![
-            "  - level: Metadata",
-            "    resources: [{group: \"\", resources: [secrets]}]",
-            "  - level: Metadata"
-        ],
-        &["log.audit_policy"],
-        check_catch_all,
-    ),
-    rule(
-        "AUD002",
-        "audit-logs-secret-payloads",
-        "Audit policy records Secret, ConfigMap or token payloads",
-        Severity::High,
-        "At level `Request` the audit event carries the request body, at `RequestResponse` the response body as well. For Secrets that is the secret data itself (in writes at `Request`, in reads and writes at `RequestResponse`); for TokenReviews the bearer token under review; for `serviceaccounts/token` the issued token; ConfigMaps often hold credentials too. The audit log is then a second, usually less protected, copy of every credential, shipped to log stores and SIEMs with broad read access. Upstream's example policy logs these resources at `Metadata` only. The first rule that matches such a request decides, so a `Metadata` rule for Secrets must come before any broader `Request`/`RequestResponse` rule.",
-        "Add `- level: Metadata` for `secrets`, `configmaps`, `tokenreviews` (group `authentication.k8s.io`) and `serviceaccounts/token` before any rule that logs at `Request` or `RequestResponse`.",
-        audit_policy!["  - level: RequestResponse"],
-        audit_policy![
-            "  - level: Metadata",
-            "    resources:",
-            "      - {group: \"\", resources: [secrets, configmaps, serviceaccounts/token]}",
-            "      - {group: authentication.k8s.io, resources: [tokenreviews]}",
-            "  - level: RequestResponse"
-        ],
-        &["log.audit_policy"],
-        check_payloads,
-    ),
-    rule(
-        "AUD003",
-        "blanket-none-audit-rule",
-        "Broad level-None audit rule hides the rules after it",
-        Severity::Medium,
-        "Rules are evaluated in order and the first match wins. A `level: None` rule that matches every user and namespace (no selectors, only `verbs`, `userGroups: [system:authenticated]`, or a whole API group) stops evaluation for all those requests, so later rules that were meant to log them (Secrets access, RBAC changes, exec) never apply. This is a common result of moving a noise-reduction rule to the top of the policy.",
-        "Narrow the `None` rule to the noisy requests it is meant to drop (specific users, resources or non-resource URLs), or move it after the rules it shadows.",
-        audit_policy![
-            "  - level: None",
-            "    verbs: [get, list, watch]",
-            "  - level: Metadata",
-            "    resources: [{group: \"\", resources: [secrets]}]",
-            "  - level: Metadata"
-        ],
-        audit_policy![
-            "  - level: None",
-            "    users: [system:kube-proxy]",
-            "    verbs: [watch]",
-            "  - level: Metadata",
-            "    resources: [{group: \"\", resources: [secrets]}]",
-            "  - level: Metadata"
-        ],
-        &["log.audit_policy"],
-        check_blanket_none,
-    ),
-    rule(
-        "AUD004",
-        "audit-request-received-stage-logged",
-        "Audit policy logs the RequestReceived stage",
-        Severity::Low,
-        "Every request produces an event at `RequestReceived` (as soon as it arrives) and again at `ResponseComplete` (or `ResponseStarted` for long-running requests) with the same information plus the outcome. Logging `RequestReceived` roughly doubles the volume of the audit log, its storage cost and the load on the API server and log pipeline, without adding information; when logs are dropped under pressure, it is the useful events that get lost. Upstream's example policy omits it.",
-        "Add `omitStages: [RequestReceived]` at the top level of the policy.",
-        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n",
-        audit_policy!["  - level: Metadata"],
-        &["log.audit_policy"],
-        check_request_received,
-    ),
+    Rule {
+        meta: RuleMeta {
+            id: "AUD001",
+            name: "audit-policy-without-catch-all",
+            title: "Audit policy has no catch-all rule that logs every other request",
+            area: Area::AuditLogging,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
+            rationale: "A request that matches no rule of the audit policy is not logged at all (level `None`). A policy made only of specific rules therefore leaves every request type its author did not think of (new resources, CRDs, exec, RBAC changes) out of the audit trail. The usual shape ends with a rule without selectors at level `Metadata`, so everything is logged at least with who, what and when. CIS 3.2.1 and 3.2.2 expect a policy that covers the key security concerns.",
+            remediation: "End the rules with `- level: Metadata` (no selectors), after the rules that lower or raise the level for specific requests.",
+            example_fail: audit_policy![
+                "  - level: Metadata",
+                "    resources: [{group: \"\", resources: [secrets]}]"
+            ],
+            example_pass: audit_policy![
+                "  - level: Metadata",
+                "    resources: [{group: \"\", resources: [secrets]}]",
+                "  - level: Metadata"
+            ],
+            evidence: &["log.audit_policy"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, AUDIT_REF, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_catch_all),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "AUD002",
+            name: "audit-logs-secret-payloads",
+            title: "Audit policy records Secret, ConfigMap or token payloads",
+            area: Area::AuditLogging,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
+            rationale: "At level `Request` the audit event carries the request body, at `RequestResponse` the response body as well. For Secrets that is the secret data itself (in writes at `Request`, in reads and writes at `RequestResponse`); for TokenReviews the bearer token under review; for `serviceaccounts/token` the issued token; ConfigMaps often hold credentials too. The audit log is then a second, usually less protected, copy of every credential, shipped to log stores and SIEMs with broad read access. Upstream's example policy logs these resources at `Metadata` only. The first rule that matches such a request decides, so a `Metadata` rule for Secrets must come before any broader `Request`/`RequestResponse` rule.",
+            remediation: "Add `- level: Metadata` for `secrets`, `configmaps`, `tokenreviews` (group `authentication.k8s.io`) and `serviceaccounts/token` before any rule that logs at `Request` or `RequestResponse`.",
+            example_fail: audit_policy!["  - level: RequestResponse"],
+            example_pass: audit_policy![
+                "  - level: Metadata",
+                "    resources:",
+                "      - {group: \"\", resources: [secrets, configmaps, serviceaccounts/token]}",
+                "      - {group: authentication.k8s.io, resources: [tokenreviews]}",
+                "  - level: RequestResponse"
+            ],
+            evidence: &["log.audit_policy"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, AUDIT_REF, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_payloads),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "AUD003",
+            name: "blanket-none-audit-rule",
+            title: "Broad level-None audit rule hides the rules after it",
+            area: Area::AuditLogging,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
+            rationale: "Rules are evaluated in order and the first match wins. A `level: None` rule that matches every user and namespace (no selectors, only `verbs`, `userGroups: [system:authenticated]`, or a whole API group) stops evaluation for all those requests, so later rules that were meant to log them (Secrets access, RBAC changes, exec) never apply. This is a common result of moving a noise-reduction rule to the top of the policy.",
+            remediation: "Narrow the `None` rule to the noisy requests it is meant to drop (specific users, resources or non-resource URLs), or move it after the rules it shadows.",
+            example_fail: audit_policy![
+                "  - level: None",
+                "    verbs: [get, list, watch]",
+                "  - level: Metadata",
+                "    resources: [{group: \"\", resources: [secrets]}]",
+                "  - level: Metadata"
+            ],
+            example_pass: audit_policy![
+                "  - level: None",
+                "    users: [system:kube-proxy]",
+                "    verbs: [watch]",
+                "  - level: Metadata",
+                "    resources: [{group: \"\", resources: [secrets]}]",
+                "  - level: Metadata"
+            ],
+            evidence: &["log.audit_policy"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, AUDIT_REF, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_blanket_none),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "AUD004",
+            name: "audit-request-received-stage-logged",
+            title: "Audit policy logs the RequestReceived stage",
+            area: Area::AuditLogging,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::kind("audit.k8s.io", "Policy")],
+            rationale: "Every request produces an event at `RequestReceived` (as soon as it arrives) and again at `ResponseComplete` (or `ResponseStarted` for long-running requests) with the same information plus the outcome. Logging `RequestReceived` roughly doubles the volume of the audit log, its storage cost and the load on the API server and log pipeline, without adding information; when logs are dropped under pressure, it is the useful events that get lost. Upstream's example policy omits it.",
+            remediation: "Add `omitStages: [RequestReceived]` at the top level of the policy.",
+            example_fail: "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n  - level: Metadata\n",
+            example_pass: audit_policy!["  - level: Metadata"],
+            evidence: &["log.audit_policy"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, AUDIT_REF, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_request_received),
+    },
 ];
 
 /// The reason the rules give when the input has no audit Policy.

@@ -8,12 +8,10 @@
 //! container's `command`. Defaults are kube-apiserver's own (an absent flag is read as its
 //! default, which is what the binary runs with).
 
-pub mod flags;
-
-use flags::{ApiServer, each_apiserver};
+use crate::models::apiserver::{ApiServer, Flag};
 
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const FLAGS_DOC: &str =
@@ -42,419 +40,579 @@ macro_rules! apiserver_pod {
     };
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn rule(
-    id: &'static str,
-    name: &'static str,
-    title: &'static str,
-    severity: Severity,
-    rationale: &'static str,
-    remediation: &'static str,
-    example_fail: &'static str,
-    example_pass: &'static str,
-    evidence: &'static [&'static str],
-    references: &'static [&'static str],
-    check: fn(&InventoryCtx<'_>, &mut Sink),
-) -> Rule {
-    Rule {
-        meta: RuleMeta::plain(
-            id,
-            name,
-            title,
-            Area::ControlPlane,
-            severity,
-            Scope::Inventory,
-            rationale,
-            remediation,
-            [example_fail, example_pass],
-            evidence,
-            references,
-        ),
-        check: Check::Inventory(check),
+/// The reason rules give when the input has no kube-apiserver manifest.
+const NO_APISERVER: &str = "the input has no kube-apiserver manifest (a Pod or workload whose container runs the kube-apiserver binary); on managed clusters the provider runs the API server and its flags are not visible";
+
+/// Runs `check` on every kube-apiserver of the input, or declares the rule not evaluated
+/// when there is none.
+fn each_apiserver(
+    ctx: &InventoryCtx<'_>,
+    sink: &mut Sink,
+    mut check: impl FnMut(&ApiServer<'_>, &mut Sink),
+) {
+    let servers = ctx.apiservers();
+    if servers.is_empty() {
+        sink.not_evaluated(NO_APISERVER);
+        return;
+    }
+    for server in servers {
+        check(server, sink);
     }
 }
 
 /// This area's rules, in ID order.
 pub static RULES: &[Rule] = &[
-    rule(
-        "CP001",
-        "apiserver-anonymous-auth-enabled",
-        "kube-apiserver accepts anonymous requests",
-        Severity::Medium,
-        "With `--anonymous-auth` left at its default (`true`), every request without credentials is served as user `system:anonymous` in group `system:unauthenticated`. Only RBAC then stands between the internet-facing API endpoint and the cluster: a single binding to `system:anonymous` or `system:unauthenticated` (a common mistake when debugging) exposes data to anyone who can reach the port, and even without one the endpoint discloses version and discovery information. CIS 1.2.1 requires it off. When `--authentication-config` is used (Kubernetes 1.32+), anonymous access is configured in that file's `anonymous` section instead (where it can be limited to health endpoints); that file is not in the input, so such a server is not judged on this flag.",
-        "Set `--anonymous-auth=false`, or on Kubernetes 1.32+ use an AuthenticationConfiguration whose `anonymous` section allows only the health endpoints (`/livez`, `/readyz`, `/healthz`).",
-        apiserver_pod!["--authorization-mode=Node,RBAC"],
-        apiserver_pod!["--anonymous-auth=false", "--authorization-mode=Node,RBAC"],
-        &["rbac.apiserver_authz"],
-        &[AUTHN_DOC, FLAGS_DOC, CIS],
-        check_anonymous_auth,
-    ),
-    rule(
-        "CP002",
-        "apiserver-authorization-always-allow",
-        "kube-apiserver authorizes every request (AlwaysAllow)",
-        Severity::Critical,
-        "The `AlwaysAllow` authorizer approves every request of every authenticated (and, with anonymous auth on, unauthenticated) user: RBAC, Node authorization and webhooks are bypassed for whatever reaches it. `--authorization-mode` defaults to `AlwaysAllow` when neither it nor `--authorization-config` is given. CIS 1.2.6 forbids it.",
-        "Set `--authorization-mode=Node,RBAC` (or configure authorizers through `--authorization-config`) and remove `AlwaysAllow`.",
-        apiserver_pod!["--authorization-mode=AlwaysAllow"],
-        apiserver_pod!["--authorization-mode=Node,RBAC"],
-        &["rbac.apiserver_authz"],
-        &[AUTHZ_DOC, FLAGS_DOC, CIS],
-        check_always_allow,
-    ),
-    rule(
-        "CP003",
-        "apiserver-authorization-missing-node-rbac",
-        "kube-apiserver authorization modes do not include Node and RBAC",
-        Severity::High,
-        "RBAC is the authorizer the cluster's Roles and bindings feed; without it they have no effect. The Node authorizer (with the NodeRestriction admission plugin) confines each kubelet to the Secrets, ConfigMaps and Pods of its own node; without it a compromised node's credentials reach every Secret the `system:nodes` group is granted. CIS 1.2.7 and 1.2.8 require both. When authorizers are configured with `--authorization-config` (structured authorization), the modes live in that file, which is not in the input, and the server is not judged on this flag.",
-        "Include `Node` and `RBAC` in `--authorization-mode` (for example `--authorization-mode=Node,RBAC`).",
-        apiserver_pod!["--authorization-mode=RBAC"],
-        apiserver_pod!["--authorization-mode=Node,RBAC"],
-        &["rbac.apiserver_authz"],
-        &[
-            AUTHZ_DOC,
-            "https://kubernetes.io/docs/reference/access-authn-authz/node/",
-            CIS,
-        ],
-        check_node_rbac,
-    ),
-    rule(
-        "CP004",
-        "apiserver-static-token-file",
-        "kube-apiserver authenticates static bearer tokens from a file",
-        Severity::Critical,
-        "`--token-auth-file` makes the API server accept the bearer tokens listed in a CSV file on the control-plane node. The tokens never expire, cannot be revoked without restarting the API server, are stored in clear text, and usually belong to powerful identities. CIS 1.2.2 forbids the flag.",
-        "Remove `--token-auth-file`; authenticate people with OIDC or client certificates and workloads with service-account tokens.",
-        apiserver_pod!["--token-auth-file=/etc/kubernetes/tokens.csv"],
-        apiserver_pod!["--client-ca-file=/etc/kubernetes/pki/ca.crt"],
-        &["rbac.apiserver_authz"],
-        &[AUTHN_DOC, FLAGS_DOC, CIS],
-        check_token_auth_file,
-    ),
-    rule(
-        "CP005",
-        "always-admit-admission-plugin",
-        "kube-apiserver enables the AlwaysAdmit admission plugin",
-        Severity::High,
-        "AlwaysAdmit is a deprecated admission plugin that admits every request; it signals that admission control was meant to be switched off, and enabling it alongside other plugins gives a false sense of coverage. CIS 1.2.10 forbids it.",
-        "Remove `AlwaysAdmit` from `--enable-admission-plugins`.",
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction,AlwaysAdmit"],
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
-        &["adm.policy_engine_enforcing", "adm.apiserver_plugins"],
-        &[ADMISSION_DOC, FLAGS_DOC, CIS],
-        check_always_admit,
-    ),
-    rule(
-        "CP006",
-        "node-restriction-admission-disabled",
-        "kube-apiserver does not enable the NodeRestriction admission plugin",
-        Severity::Medium,
-        "NodeRestriction limits what a kubelet may modify: only its own Node object and the Pods bound to it, and not the labels that steer workloads (`node-restriction.kubernetes.io/`). It is not enabled by default; without it, the credentials of one compromised node can relabel other nodes to attract sensitive pods, or modify pods elsewhere. CIS 1.2.14 requires it.",
-        "Add `NodeRestriction` to `--enable-admission-plugins` (and keep `Node` in `--authorization-mode`).",
-        apiserver_pod!["--enable-admission-plugins=PodSecurity"],
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
-        &["adm.apiserver_plugins"],
-        &[ADMISSION_DOC, FLAGS_DOC, CIS],
-        check_node_restriction,
-    ),
-    rule(
-        "CP007",
-        "default-admission-plugin-disabled",
-        "kube-apiserver disables a security-relevant default admission plugin",
-        Severity::High,
-        "Several admission plugins that are on by default carry security: ServiceAccount (pods run as an existing service account and get its token mounted the controlled way), NamespaceLifecycle (nothing is created in terminating or non-existent namespaces, and the system namespaces cannot be deleted), PodSecurity (the Pod Security Standards labels on namespaces), ValidatingAdmissionWebhook and ValidatingAdmissionPolicy (every policy engine, Gatekeeper and Kyverno included, and in-process CEL policies). Listing one in `--disable-admission-plugins` silently switches that protection off cluster-wide. CIS 1.2.12 and 1.2.13 require ServiceAccount and NamespaceLifecycle.",
-        "Remove the plugin from `--disable-admission-plugins`.",
-        apiserver_pod![
-            "--enable-admission-plugins=NodeRestriction",
-            "--disable-admission-plugins=PodSecurity"
-        ],
-        apiserver_pod![
-            "--enable-admission-plugins=NodeRestriction",
-            "--disable-admission-plugins=DefaultStorageClass"
-        ],
-        &["adm.apiserver_plugins", "adm.policy_engine_enforcing"],
-        &[ADMISSION_DOC, FLAGS_DOC, CIS],
-        check_disabled_plugins,
-    ),
-    rule(
-        "CP008",
-        "apiserver-profiling-enabled",
-        "kube-apiserver serves profiling endpoints",
-        Severity::Low,
-        "With `--profiling` at its default (`true`) the API server serves Go's pprof handlers under `/debug/pprof`. Anyone authorized for that non-resource URL can read goroutine stacks and heap profiles (internal detail useful to an attacker) or start CPU profiles that load the control plane. CIS 1.2.15 recommends turning it off unless a performance investigation needs it.",
-        "Set `--profiling=false`.",
-        apiserver_pod!["--authorization-mode=Node,RBAC"],
-        apiserver_pod!["--profiling=false"],
-        &["cp.apiserver_hardening"],
-        &[FLAGS_DOC, CIS],
-        check_profiling,
-    ),
-    rule(
-        "CP009",
-        "apiserver-audit-logging-disabled",
-        "kube-apiserver does not record audit events",
-        Severity::High,
-        "The API server writes audit events only when it has an audit policy (`--audit-policy-file`) and a backend to write to: a log file (`--audit-log-path`, CIS 1.2.16) or a webhook (`--audit-webhook-config-file`). Without both, there is no record of who read which Secret, who changed RBAC or who exec'd into a pod, which every framework's logging requirement (HIPAA 164.312(b), PCI DSS 10.2) depends on. A webhook backend is accepted in place of a log path.",
-        "Set `--audit-policy-file` to an audit Policy and `--audit-log-path` (or `--audit-webhook-config-file`) to a backend.",
-        apiserver_pod!["--authorization-mode=Node,RBAC"],
-        apiserver_pod![
-            "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log"
-        ],
-        &["cp.audit_log_enabled", "log.audit_policy"],
-        &[AUDIT_DOC, FLAGS_DOC, CIS],
-        check_audit_enabled,
-    ),
-    rule(
-        "CP010",
-        "audit-log-retention-below-minimum",
-        "kube-apiserver keeps audit log files for fewer days than required",
-        Severity::Medium,
-        "When audit events go to a file, the API server rotates it and deletes rotated files older than `--audit-log-maxage` days. CIS 1.2.17 expects at least 30 days; the `auditLog.retentionDays` setting raises that (90 by default when PCI DSS is among the frameworks: three months immediately available, requirement 10.5.1). Left unset it is 0: no age-based removal, so what survives depends on disk space and the other rotation flags, not on policy. This is local retention only: PCI DSS (12 months) and HIPAA need the events shipped to central storage as well.",
-        "Set `--audit-log-maxage` to at least the required retention in days.",
-        apiserver_pod![
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxage=7"
-        ],
-        apiserver_pod![
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxage=30"
-        ],
-        &["cp.audit_log_maxage"],
-        &[AUDIT_DOC, FLAGS_DOC, CIS],
-        check_audit_maxage,
-    ),
-    rule(
-        "CP011",
-        "encryption-provider-config-missing",
-        "kube-apiserver stores Secrets in etcd without encryption at rest",
-        Severity::High,
-        "Without `--encryption-provider-config` the API server writes every object, Secrets included, to etcd as plain protobuf. Anyone with a copy of the etcd data directory, a snapshot or a backup reads every credential in the cluster. CIS 1.2.27 requires the flag; the configuration it points at is checked by the `encryption` rules when it is in the input.",
-        "Write an EncryptionConfiguration that encrypts `secrets` (preferably with a KMS v2 provider) and pass it with `--encryption-provider-config`.",
-        apiserver_pod!["--authorization-mode=Node,RBAC"],
-        apiserver_pod!["--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml"],
-        &["enc.etcd_encryption_config"],
-        &[ENCRYPT_DOC, FLAGS_DOC, CIS],
-        check_encryption_config,
-    ),
-    rule(
-        "CP012",
-        "apiserver-serving-tls-incomplete",
-        "kube-apiserver serving certificate or client CA is not configured",
-        Severity::Medium,
-        "Without `--tls-cert-file` and `--tls-private-key-file` the API server generates a self-signed certificate that no client can verify, which trains everyone to skip verification and opens the door to interception. Without `--client-ca-file`, client-certificate authentication is off: kubelets, controllers and administrators must fall back to weaker credentials. CIS 1.2.24 and 1.2.25 require these flags.",
-        "Set `--tls-cert-file`, `--tls-private-key-file` and `--client-ca-file` to the cluster PKI files.",
-        apiserver_pod![
-            "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
-            "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key"
-        ],
-        apiserver_pod![
-            "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
-            "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
-            "--client-ca-file=/etc/kubernetes/pki/ca.crt"
-        ],
-        &["cp.apiserver_serving_tls"],
-        &[PKI_DOC, FLAGS_DOC, CIS],
-        check_serving_tls,
-    ),
-    rule(
-        "CP013",
-        "apiserver-weak-tls",
-        "kube-apiserver allows old TLS versions or weak cipher suites",
-        Severity::High,
-        "`--tls-min-version=VersionTLS10` or `VersionTLS11` re-enables protocol versions with known weaknesses (and that PCI DSS no longer accepts as strong cryptography), and cipher suites without forward secrecy (`TLS_RSA_*`), with CBC mode, RC4 or 3DES weaken every connection that negotiates them. CIS 1.2.29 lists the strong suites: AEAD ciphers (AES-GCM, ChaCha20-Poly1305) with ECDHE key exchange, and the TLS 1.3 suites. Left unset, both flags take Go's secure defaults, which are not flagged.",
-        "Remove `--tls-min-version` or set it to `VersionTLS12` or `VersionTLS13`, and limit `--tls-cipher-suites` to ECDHE AEAD suites.",
-        apiserver_pod![
-            "--tls-min-version=VersionTLS10",
-            "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA"
-        ],
-        apiserver_pod![
-            "--tls-min-version=VersionTLS12",
-            "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
-        ],
-        &["cp.apiserver_tls_strength"],
-        &[
-            "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/#options",
-            CIS,
-        ],
-        check_weak_tls,
-    ),
-    rule(
-        "CP014",
-        "etcd-client-tls-incomplete",
-        "kube-apiserver does not use mutual TLS to etcd",
-        Severity::High,
-        "etcd holds the whole cluster state, Secrets included. `--etcd-cafile` makes the API server verify it talks to the real etcd; `--etcd-certfile` and `--etcd-keyfile` give it a client certificate so that etcd can refuse everyone else. Missing any of them means etcd traffic can be intercepted or etcd must accept unauthenticated clients. CIS 1.2.23 and 1.2.26 require all three.",
-        "Set `--etcd-cafile`, `--etcd-certfile` and `--etcd-keyfile` (and run etcd with `--client-cert-auth=true`).",
-        apiserver_pod![
-            "--etcd-servers=https://127.0.0.1:2379",
-            "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt"
-        ],
-        apiserver_pod![
-            "--etcd-servers=https://127.0.0.1:2379",
-            "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt",
-            "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
-            "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key"
-        ],
-        &["cp.etcd_client_tls"],
-        &[
-            PKI_DOC,
-            "https://etcd.io/docs/latest/op-guide/security/",
-            CIS,
-        ],
-        check_etcd_tls,
-    ),
-    rule(
-        "CP015",
-        "kubelet-client-tls-incomplete",
-        "kube-apiserver does not authenticate to or verify kubelets",
-        Severity::Medium,
-        "The API server connects to kubelets for `exec`, `attach`, `logs` and port-forwarding. Without `--kubelet-certificate-authority` it does not verify the kubelet's serving certificate, so whoever can intercept node traffic sees and alters exec sessions (CIS 1.2.5). Without `--kubelet-client-certificate` and `--kubelet-client-key` it presents no client certificate, so kubelets must allow unauthenticated access for these features to work (CIS 1.2.4).",
-        "Set `--kubelet-certificate-authority`, `--kubelet-client-certificate` and `--kubelet-client-key`, and have kubelets serve certificates signed by that CA.",
-        apiserver_pod![
-            "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
-            "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
-        ],
-        apiserver_pod![
-            "--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt",
-            "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
-            "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
-        ],
-        &["cp.kubelet_client_tls"],
-        &[
-            "https://kubernetes.io/docs/concepts/architecture/control-plane-node-communication/",
-            FLAGS_DOC,
-            CIS,
-        ],
-        check_kubelet_tls,
-    ),
-    rule(
-        "CP016",
-        "service-account-lookup-disabled",
-        "kube-apiserver accepts tokens of deleted service accounts",
-        Severity::Medium,
-        "With `--service-account-lookup=false` the API server validates service-account tokens by signature alone and does not check that the ServiceAccount (and, for legacy tokens, the Secret) still exists. A token keeps working after its service account is deleted, so deleting an account no longer revokes its access. CIS 1.2.21 requires lookup (the default).",
-        "Remove `--service-account-lookup=false` (the default is `true`).",
-        apiserver_pod!["--service-account-lookup=false"],
-        apiserver_pod!["--service-account-lookup=true"],
-        &["sa.projected_short_lived_tokens"],
-        &[SA_DOC, FLAGS_DOC, CIS],
-        check_sa_lookup,
-    ),
-    rule(
-        "CP017",
-        "service-account-signing-incomplete",
-        "kube-apiserver service-account token signing is not fully configured",
-        Severity::Medium,
-        "Bound service-account tokens need `--service-account-issuer` (the `iss` claim, which OIDC federation and token reviewers rely on), `--service-account-signing-key-file` (the private key that signs them) and `--service-account-key-file` (the public keys that verify them; without it the API server falls back to its TLS key). Kubernetes 1.20+ refuses to start without issuer and signing key, so a manifest missing them is either broken or relies on an external signer (`--service-account-signing-endpoint`, Kubernetes 1.32+), which is accepted in place of both key files. CIS 1.2.22 requires the key file.",
-        "Set `--service-account-issuer`, `--service-account-signing-key-file` and `--service-account-key-file` (or `--service-account-signing-endpoint` for an external signer).",
-        apiserver_pod![
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key"
-        ],
-        apiserver_pod![
-            "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-            "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
-            "--service-account-key-file=/etc/kubernetes/pki/sa.pub"
-        ],
-        &["sa.projected_short_lived_tokens"],
-        &[SA_DOC, FLAGS_DOC, CIS],
-        check_sa_signing,
-    ),
-    rule(
-        "CP018",
-        "service-account-token-expiration-extended",
-        "kube-apiserver extends projected service-account tokens to a year",
-        Severity::Low,
-        "`--service-account-extend-token-expiration` (default `true`) makes the API server issue projected service-account tokens valid for up to a year, while telling the kubelet to refresh them hourly; it exists to ease migration from legacy tokens. A stolen token therefore stays usable for a year instead of an hour. CIS 1.2.30 recommends `false` once workloads refresh their tokens (all current client libraries do).",
-        "Set `--service-account-extend-token-expiration=false` once no workload depends on long-lived projected tokens (watch the `serviceaccount_stale_tokens_total` metric).",
-        apiserver_pod!["--service-account-issuer=https://kubernetes.default.svc.cluster.local"],
-        apiserver_pod!["--service-account-extend-token-expiration=false"],
-        &["sa.projected_short_lived_tokens"],
-        &[SA_DOC, FLAGS_DOC, CIS],
-        check_sa_extend,
-    ),
-    rule(
-        "CP019",
-        "audit-log-maxbackup-below-minimum",
-        "kube-apiserver keeps fewer than 10 rotated audit log files",
-        Severity::Low,
-        "`--audit-log-maxbackup` is how many rotated audit log files the API server keeps. CIS 1.2.18 expects at least 10; left unset it is 0, meaning no count-based removal, so history is bounded only by age and disk space.",
-        "Set `--audit-log-maxbackup` to at least 10.",
-        apiserver_pod![
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxbackup=3"
-        ],
-        apiserver_pod![
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxbackup=10"
-        ],
-        &["cp.audit_log_maxbackup"],
-        &[AUDIT_DOC, FLAGS_DOC, CIS],
-        check_audit_maxbackup,
-    ),
-    rule(
-        "CP020",
-        "audit-log-maxsize-below-minimum",
-        "kube-apiserver rotates audit log files before 100 MB",
-        Severity::Low,
-        "`--audit-log-maxsize` is the size in megabytes at which the API server rotates the audit log. CIS 1.2.19 expects at least 100 MB; left unset it is 0 (no size-based rotation), and a small value with few backups discards history within hours on a busy cluster.",
-        "Set `--audit-log-maxsize` to at least 100.",
-        apiserver_pod![
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxsize=10"
-        ],
-        apiserver_pod![
-            "--audit-log-path=/var/log/kubernetes/audit/audit.log",
-            "--audit-log-maxsize=100"
-        ],
-        &["cp.audit_log_maxsize"],
-        &[AUDIT_DOC, FLAGS_DOC, CIS],
-        check_audit_maxsize,
-    ),
-    rule(
-        "CP021",
-        "service-external-ips-not-denied",
-        "kube-apiserver does not enable the DenyServiceExternalIPs admission plugin",
-        Severity::Low,
-        "A Service's `spec.externalIPs` makes kube-proxy on every node capture traffic to those addresses, whoever owns them: a user who may create Services in any namespace can intercept traffic meant for an internal or external IP (CVE-2020-8554, which has no fix in Kubernetes itself). The DenyServiceExternalIPs plugin rejects new externalIPs; it is off by default. CIS 1.2.3 recommends it (a manual check there, since clusters that need externalIPs must allow them some other way, such as a policy limited to approved addresses).",
-        "Add `DenyServiceExternalIPs` to `--enable-admission-plugins`, or, where some Services need externalIPs, restrict them with an admission policy that allows only approved addresses.",
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs"],
-        &["adm.deny_external_ips"],
-        &[ADMISSION_DOC, FLAGS_DOC, CIS],
-        check_deny_external_ips,
-    ),
-    rule(
-        "CP022",
-        "event-rate-limit-not-enabled",
-        "kube-apiserver does not enable the EventRateLimit admission plugin",
-        Severity::Low,
-        "Events are written by every component and by any client allowed to create them; without a limit, a misbehaving controller or a malicious client can flood the API server and etcd with Events and degrade the control plane for everyone (an availability risk to the regulated workloads too). The EventRateLimit plugin caps Event writes per server, namespace, user and source object; it is off by default and needs a configuration file (`--admission-control-config-file`). CIS 1.2.9 recommends it (a manual check there, since limits must be tuned to the cluster).",
-        "Add `EventRateLimit` to `--enable-admission-plugins` and give `--admission-control-config-file` an `EventRateLimit` configuration with limits sized for the cluster.",
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
-        apiserver_pod![
-            "--enable-admission-plugins=NodeRestriction,EventRateLimit",
-            "--admission-control-config-file=/etc/kubernetes/admission/config.yaml"
-        ],
-        &["adm.event_rate_limit"],
-        &[ADMISSION_DOC, FLAGS_DOC, CIS],
-        check_event_rate_limit,
-    ),
-    rule(
-        "CP023",
-        "always-pull-images-not-enabled",
-        "kube-apiserver does not enable the AlwaysPullImages admission plugin",
-        Severity::Low,
-        "Without AlwaysPullImages, a pod can run any image already cached on its node with `imagePullPolicy: IfNotPresent` or `Never`, so a workload without the pull secret of a private image can still start it once any other pod has pulled it there: image pull credentials stop being an access control between tenants. The plugin forces every container's pull policy to `Always`, so the registry checks the pod's credentials each time. It is off by default and makes every start depend on the registry. CIS 1.2.11 recommends it (a manual check there).",
-        "Add `AlwaysPullImages` to `--enable-admission-plugins` (and make sure the registry is highly available), or keep regulated workloads on nodes no other tenant's pods can use.",
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
-        apiserver_pod!["--enable-admission-plugins=NodeRestriction,AlwaysPullImages"],
-        &["adm.always_pull_images"],
-        &[ADMISSION_DOC, FLAGS_DOC, CIS],
-        check_always_pull_images,
-    ),
+    Rule {
+        meta: RuleMeta {
+            id: "CP001",
+            name: "apiserver-anonymous-auth-enabled",
+            title: "kube-apiserver accepts anonymous requests",
+            area: Area::ControlPlane,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "With `--anonymous-auth` left at its default (`true`), every request without credentials is served as user `system:anonymous` in group `system:unauthenticated`. Only RBAC then stands between the internet-facing API endpoint and the cluster: a single binding to `system:anonymous` or `system:unauthenticated` (a common mistake when debugging) exposes data to anyone who can reach the port, and even without one the endpoint discloses version and discovery information. CIS 1.2.1 requires it off. When `--authentication-config` is used (Kubernetes 1.32+), anonymous access is configured in that file's `anonymous` section instead (where it can be limited to health endpoints); that file is not in the input, so such a server is not judged on this flag.",
+            remediation: "Set `--anonymous-auth=false`, or on Kubernetes 1.32+ use an AuthenticationConfiguration whose `anonymous` section allows only the health endpoints (`/livez`, `/readyz`, `/healthz`).",
+            example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
+            example_pass: apiserver_pod![
+                "--anonymous-auth=false",
+                "--authorization-mode=Node,RBAC"
+            ],
+            evidence: &["rbac.apiserver_authz"],
+            no_controls_reason: None,
+            references: &[AUTHN_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_anonymous_auth),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP002",
+            name: "apiserver-authorization-always-allow",
+            title: "kube-apiserver authorizes every request (AlwaysAllow)",
+            area: Area::ControlPlane,
+            severity: Severity::Critical,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "The `AlwaysAllow` authorizer approves every request of every authenticated (and, with anonymous auth on, unauthenticated) user: RBAC, Node authorization and webhooks are bypassed for whatever reaches it. `--authorization-mode` defaults to `AlwaysAllow` when neither it nor `--authorization-config` is given. CIS 1.2.6 forbids it.",
+            remediation: "Set `--authorization-mode=Node,RBAC` (or configure authorizers through `--authorization-config`) and remove `AlwaysAllow`.",
+            example_fail: apiserver_pod!["--authorization-mode=AlwaysAllow"],
+            example_pass: apiserver_pod!["--authorization-mode=Node,RBAC"],
+            evidence: &["rbac.apiserver_authz"],
+            no_controls_reason: None,
+            references: &[AUTHZ_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_always_allow),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP003",
+            name: "apiserver-authorization-missing-node-rbac",
+            title: "kube-apiserver authorization modes do not include Node and RBAC",
+            area: Area::ControlPlane,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "RBAC is the authorizer the cluster's Roles and bindings feed; without it they have no effect. The Node authorizer (with the NodeRestriction admission plugin) confines each kubelet to the Secrets, ConfigMaps and Pods of its own node; without it a compromised node's credentials reach every Secret the `system:nodes` group is granted. CIS 1.2.7 and 1.2.8 require both. When authorizers are configured with `--authorization-config` (structured authorization), the modes live in that file, which is not in the input, and the server is not judged on this flag.",
+            remediation: "Include `Node` and `RBAC` in `--authorization-mode` (for example `--authorization-mode=Node,RBAC`).",
+            example_fail: apiserver_pod!["--authorization-mode=RBAC"],
+            example_pass: apiserver_pod!["--authorization-mode=Node,RBAC"],
+            evidence: &["rbac.apiserver_authz"],
+            no_controls_reason: None,
+            references: &[
+                AUTHZ_DOC,
+                "https://kubernetes.io/docs/reference/access-authn-authz/node/",
+                CIS,
+            ],
+            pss: None,
+        },
+        check: Check::Inventory(check_node_rbac),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP004",
+            name: "apiserver-static-token-file",
+            title: "kube-apiserver authenticates static bearer tokens from a file",
+            area: Area::ControlPlane,
+            severity: Severity::Critical,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "`--token-auth-file` makes the API server accept the bearer tokens listed in a CSV file on the control-plane node. The tokens never expire, cannot be revoked without restarting the API server, are stored in clear text, and usually belong to powerful identities. CIS 1.2.2 forbids the flag.",
+            remediation: "Remove `--token-auth-file`; authenticate people with OIDC or client certificates and workloads with service-account tokens.",
+            example_fail: apiserver_pod!["--token-auth-file=/etc/kubernetes/tokens.csv"],
+            example_pass: apiserver_pod!["--client-ca-file=/etc/kubernetes/pki/ca.crt"],
+            evidence: &["rbac.apiserver_authz"],
+            no_controls_reason: None,
+            references: &[AUTHN_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_token_auth_file),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP005",
+            name: "always-admit-admission-plugin",
+            title: "kube-apiserver enables the AlwaysAdmit admission plugin",
+            area: Area::ControlPlane,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "AlwaysAdmit is a deprecated admission plugin that admits every request; it signals that admission control was meant to be switched off, and enabling it alongside other plugins gives a false sense of coverage. CIS 1.2.10 forbids it.",
+            remediation: "Remove `AlwaysAdmit` from `--enable-admission-plugins`.",
+            example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction,AlwaysAdmit"],
+            example_pass: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+            evidence: &["adm.policy_engine_enforcing", "adm.apiserver_plugins"],
+            no_controls_reason: None,
+            references: &[ADMISSION_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_always_admit),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP006",
+            name: "node-restriction-admission-disabled",
+            title: "kube-apiserver does not enable the NodeRestriction admission plugin",
+            area: Area::ControlPlane,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "NodeRestriction limits what a kubelet may modify: only its own Node object and the Pods bound to it, and not the labels that steer workloads (`node-restriction.kubernetes.io/`). It is not enabled by default; without it, the credentials of one compromised node can relabel other nodes to attract sensitive pods, or modify pods elsewhere. CIS 1.2.14 requires it.",
+            remediation: "Add `NodeRestriction` to `--enable-admission-plugins` (and keep `Node` in `--authorization-mode`).",
+            example_fail: apiserver_pod!["--enable-admission-plugins=PodSecurity"],
+            example_pass: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+            evidence: &["adm.apiserver_plugins"],
+            no_controls_reason: None,
+            references: &[ADMISSION_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_node_restriction),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP007",
+            name: "default-admission-plugin-disabled",
+            title: "kube-apiserver disables a security-relevant default admission plugin",
+            area: Area::ControlPlane,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "Several admission plugins that are on by default carry security: ServiceAccount (pods run as an existing service account and get its token mounted the controlled way), NamespaceLifecycle (nothing is created in terminating or non-existent namespaces, and the system namespaces cannot be deleted), PodSecurity (the Pod Security Standards labels on namespaces), ValidatingAdmissionWebhook and ValidatingAdmissionPolicy (every policy engine, Gatekeeper and Kyverno included, and in-process CEL policies). Listing one in `--disable-admission-plugins` silently switches that protection off cluster-wide. CIS 1.2.12 and 1.2.13 require ServiceAccount and NamespaceLifecycle.",
+            remediation: "Remove the plugin from `--disable-admission-plugins`.",
+            example_fail: apiserver_pod![
+                "--enable-admission-plugins=NodeRestriction",
+                "--disable-admission-plugins=PodSecurity"
+            ],
+            example_pass: apiserver_pod![
+                "--enable-admission-plugins=NodeRestriction",
+                "--disable-admission-plugins=DefaultStorageClass"
+            ],
+            evidence: &["adm.apiserver_plugins", "adm.policy_engine_enforcing"],
+            no_controls_reason: None,
+            references: &[ADMISSION_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_disabled_plugins),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP008",
+            name: "apiserver-profiling-enabled",
+            title: "kube-apiserver serves profiling endpoints",
+            area: Area::ControlPlane,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "With `--profiling` at its default (`true`) the API server serves Go's pprof handlers under `/debug/pprof`. Anyone authorized for that non-resource URL can read goroutine stacks and heap profiles (internal detail useful to an attacker) or start CPU profiles that load the control plane. CIS 1.2.15 recommends turning it off unless a performance investigation needs it.",
+            remediation: "Set `--profiling=false`.",
+            example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
+            example_pass: apiserver_pod!["--profiling=false"],
+            evidence: &["cp.apiserver_hardening"],
+            no_controls_reason: None,
+            references: &[FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_profiling),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP009",
+            name: "apiserver-audit-logging-disabled",
+            title: "kube-apiserver does not record audit events",
+            area: Area::ControlPlane,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "The API server writes audit events only when it has an audit policy (`--audit-policy-file`) and a backend to write to: a log file (`--audit-log-path`, CIS 1.2.16) or a webhook (`--audit-webhook-config-file`). Without both, there is no record of who read which Secret, who changed RBAC or who exec'd into a pod, which every framework's logging requirement (HIPAA 164.312(b), PCI DSS 10.2) depends on. A webhook backend is accepted in place of a log path.",
+            remediation: "Set `--audit-policy-file` to an audit Policy and `--audit-log-path` (or `--audit-webhook-config-file`) to a backend.",
+            example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
+            example_pass: apiserver_pod![
+                "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
+                "--audit-log-path=/var/log/kubernetes/audit/audit.log"
+            ],
+            evidence: &["cp.audit_log_enabled", "log.audit_policy"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_audit_enabled),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP010",
+            name: "audit-log-retention-below-minimum",
+            title: "kube-apiserver keeps audit log files for fewer days than required",
+            area: Area::ControlPlane,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "When audit events go to a file, the API server rotates it and deletes rotated files older than `--audit-log-maxage` days. CIS 1.2.17 expects at least 30 days; the `auditLog.retentionDays` setting raises that (90 by default when PCI DSS is among the frameworks: three months immediately available, requirement 10.5.1). Left unset it is 0: no age-based removal, so what survives depends on disk space and the other rotation flags, not on policy. This is local retention only: PCI DSS (12 months) and HIPAA need the events shipped to central storage as well.",
+            remediation: "Set `--audit-log-maxage` to at least the required retention in days.",
+            example_fail: apiserver_pod![
+                "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+                "--audit-log-maxage=7"
+            ],
+            example_pass: apiserver_pod![
+                "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+                "--audit-log-maxage=30"
+            ],
+            evidence: &["cp.audit_log_maxage"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_audit_maxage),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP011",
+            name: "encryption-provider-config-missing",
+            title: "kube-apiserver stores Secrets in etcd without encryption at rest",
+            area: Area::ControlPlane,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "Without `--encryption-provider-config` the API server writes every object, Secrets included, to etcd as plain protobuf. Anyone with a copy of the etcd data directory, a snapshot or a backup reads every credential in the cluster. CIS 1.2.27 requires the flag; the configuration it points at is checked by the `encryption` rules when it is in the input.",
+            remediation: "Write an EncryptionConfiguration that encrypts `secrets` (preferably with a KMS v2 provider) and pass it with `--encryption-provider-config`.",
+            example_fail: apiserver_pod!["--authorization-mode=Node,RBAC"],
+            example_pass: apiserver_pod![
+                "--encryption-provider-config=/etc/kubernetes/enc/encryption-config.yaml"
+            ],
+            evidence: &["enc.etcd_encryption_config"],
+            no_controls_reason: None,
+            references: &[ENCRYPT_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_encryption_config),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP012",
+            name: "apiserver-serving-tls-incomplete",
+            title: "kube-apiserver serving certificate or client CA is not configured",
+            area: Area::ControlPlane,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "Without `--tls-cert-file` and `--tls-private-key-file` the API server generates a self-signed certificate that no client can verify, which trains everyone to skip verification and opens the door to interception. Without `--client-ca-file`, client-certificate authentication is off: kubelets, controllers and administrators must fall back to weaker credentials. CIS 1.2.24 and 1.2.25 require these flags.",
+            remediation: "Set `--tls-cert-file`, `--tls-private-key-file` and `--client-ca-file` to the cluster PKI files.",
+            example_fail: apiserver_pod![
+                "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+                "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key"
+            ],
+            example_pass: apiserver_pod![
+                "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+                "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+                "--client-ca-file=/etc/kubernetes/pki/ca.crt"
+            ],
+            evidence: &["cp.apiserver_serving_tls"],
+            no_controls_reason: None,
+            references: &[PKI_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_serving_tls),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP013",
+            name: "apiserver-weak-tls",
+            title: "kube-apiserver allows old TLS versions or weak cipher suites",
+            area: Area::ControlPlane,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "`--tls-min-version=VersionTLS10` or `VersionTLS11` re-enables protocol versions with known weaknesses (and that PCI DSS no longer accepts as strong cryptography), and cipher suites without forward secrecy (`TLS_RSA_*`), with CBC mode, RC4 or 3DES weaken every connection that negotiates them. CIS 1.2.29 lists the strong suites: AEAD ciphers (AES-GCM, ChaCha20-Poly1305) with ECDHE key exchange, and the TLS 1.3 suites. Left unset, both flags take Go's secure defaults, which are not flagged.",
+            remediation: "Remove `--tls-min-version` or set it to `VersionTLS12` or `VersionTLS13`, and limit `--tls-cipher-suites` to ECDHE AEAD suites.",
+            example_fail: apiserver_pod![
+                "--tls-min-version=VersionTLS10",
+                "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_RSA_WITH_AES_128_CBC_SHA"
+            ],
+            example_pass: apiserver_pod![
+                "--tls-min-version=VersionTLS12",
+                "--tls-cipher-suites=TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"
+            ],
+            evidence: &["cp.apiserver_tls_strength"],
+            no_controls_reason: None,
+            references: &[
+                "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/#options",
+                CIS,
+            ],
+            pss: None,
+        },
+        check: Check::Inventory(check_weak_tls),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP014",
+            name: "etcd-client-tls-incomplete",
+            title: "kube-apiserver does not use mutual TLS to etcd",
+            area: Area::ControlPlane,
+            severity: Severity::High,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "etcd holds the whole cluster state, Secrets included. `--etcd-cafile` makes the API server verify it talks to the real etcd; `--etcd-certfile` and `--etcd-keyfile` give it a client certificate so that etcd can refuse everyone else. Missing any of them means etcd traffic can be intercepted or etcd must accept unauthenticated clients. CIS 1.2.23 and 1.2.26 require all three.",
+            remediation: "Set `--etcd-cafile`, `--etcd-certfile` and `--etcd-keyfile` (and run etcd with `--client-cert-auth=true`).",
+            example_fail: apiserver_pod![
+                "--etcd-servers=https://127.0.0.1:2379",
+                "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt"
+            ],
+            example_pass: apiserver_pod![
+                "--etcd-servers=https://127.0.0.1:2379",
+                "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt",
+                "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt",
+                "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key"
+            ],
+            evidence: &["cp.etcd_client_tls"],
+            no_controls_reason: None,
+            references: &[
+                PKI_DOC,
+                "https://etcd.io/docs/latest/op-guide/security/",
+                CIS,
+            ],
+            pss: None,
+        },
+        check: Check::Inventory(check_etcd_tls),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP015",
+            name: "kubelet-client-tls-incomplete",
+            title: "kube-apiserver does not authenticate to or verify kubelets",
+            area: Area::ControlPlane,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "The API server connects to kubelets for `exec`, `attach`, `logs` and port-forwarding. Without `--kubelet-certificate-authority` it does not verify the kubelet's serving certificate, so whoever can intercept node traffic sees and alters exec sessions (CIS 1.2.5). Without `--kubelet-client-certificate` and `--kubelet-client-key` it presents no client certificate, so kubelets must allow unauthenticated access for these features to work (CIS 1.2.4).",
+            remediation: "Set `--kubelet-certificate-authority`, `--kubelet-client-certificate` and `--kubelet-client-key`, and have kubelets serve certificates signed by that CA.",
+            example_fail: apiserver_pod![
+                "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+                "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
+            ],
+            example_pass: apiserver_pod![
+                "--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt",
+                "--kubelet-client-certificate=/etc/kubernetes/pki/apiserver-kubelet-client.crt",
+                "--kubelet-client-key=/etc/kubernetes/pki/apiserver-kubelet-client.key"
+            ],
+            evidence: &["cp.kubelet_client_tls"],
+            no_controls_reason: None,
+            references: &[
+                "https://kubernetes.io/docs/concepts/architecture/control-plane-node-communication/",
+                FLAGS_DOC,
+                CIS,
+            ],
+            pss: None,
+        },
+        check: Check::Inventory(check_kubelet_tls),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP016",
+            name: "service-account-lookup-disabled",
+            title: "kube-apiserver accepts tokens of deleted service accounts",
+            area: Area::ControlPlane,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "With `--service-account-lookup=false` the API server validates service-account tokens by signature alone and does not check that the ServiceAccount (and, for legacy tokens, the Secret) still exists. A token keeps working after its service account is deleted, so deleting an account no longer revokes its access. CIS 1.2.21 requires lookup (the default).",
+            remediation: "Remove `--service-account-lookup=false` (the default is `true`).",
+            example_fail: apiserver_pod!["--service-account-lookup=false"],
+            example_pass: apiserver_pod!["--service-account-lookup=true"],
+            evidence: &["sa.projected_short_lived_tokens"],
+            no_controls_reason: None,
+            references: &[SA_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_sa_lookup),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP017",
+            name: "service-account-signing-incomplete",
+            title: "kube-apiserver service-account token signing is not fully configured",
+            area: Area::ControlPlane,
+            severity: Severity::Medium,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "Bound service-account tokens need `--service-account-issuer` (the `iss` claim, which OIDC federation and token reviewers rely on), `--service-account-signing-key-file` (the private key that signs them) and `--service-account-key-file` (the public keys that verify them; without it the API server falls back to its TLS key). Kubernetes 1.20+ refuses to start without issuer and signing key, so a manifest missing them is either broken or relies on an external signer (`--service-account-signing-endpoint`, Kubernetes 1.32+), which is accepted in place of both key files. CIS 1.2.22 requires the key file.",
+            remediation: "Set `--service-account-issuer`, `--service-account-signing-key-file` and `--service-account-key-file` (or `--service-account-signing-endpoint` for an external signer).",
+            example_fail: apiserver_pod![
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key"
+            ],
+            example_pass: apiserver_pod![
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                "--service-account-signing-key-file=/etc/kubernetes/pki/sa.key",
+                "--service-account-key-file=/etc/kubernetes/pki/sa.pub"
+            ],
+            evidence: &["sa.projected_short_lived_tokens"],
+            no_controls_reason: None,
+            references: &[SA_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_sa_signing),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP018",
+            name: "service-account-token-expiration-extended",
+            title: "kube-apiserver extends projected service-account tokens to a year",
+            area: Area::ControlPlane,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "`--service-account-extend-token-expiration` (default `true`) makes the API server issue projected service-account tokens valid for up to a year, while telling the kubelet to refresh them hourly; it exists to ease migration from legacy tokens. A stolen token therefore stays usable for a year instead of an hour. CIS 1.2.30 recommends `false` once workloads refresh their tokens (all current client libraries do).",
+            remediation: "Set `--service-account-extend-token-expiration=false` once no workload depends on long-lived projected tokens (watch the `serviceaccount_stale_tokens_total` metric).",
+            example_fail: apiserver_pod![
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local"
+            ],
+            example_pass: apiserver_pod!["--service-account-extend-token-expiration=false"],
+            evidence: &["sa.projected_short_lived_tokens"],
+            no_controls_reason: None,
+            references: &[SA_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_sa_extend),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP019",
+            name: "audit-log-maxbackup-below-minimum",
+            title: "kube-apiserver keeps fewer than 10 rotated audit log files",
+            area: Area::ControlPlane,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "`--audit-log-maxbackup` is how many rotated audit log files the API server keeps. CIS 1.2.18 expects at least 10; left unset it is 0, meaning no count-based removal, so history is bounded only by age and disk space.",
+            remediation: "Set `--audit-log-maxbackup` to at least 10.",
+            example_fail: apiserver_pod![
+                "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+                "--audit-log-maxbackup=3"
+            ],
+            example_pass: apiserver_pod![
+                "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+                "--audit-log-maxbackup=10"
+            ],
+            evidence: &["cp.audit_log_maxbackup"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_audit_maxbackup),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP020",
+            name: "audit-log-maxsize-below-minimum",
+            title: "kube-apiserver rotates audit log files before 100 MB",
+            area: Area::ControlPlane,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "`--audit-log-maxsize` is the size in megabytes at which the API server rotates the audit log. CIS 1.2.19 expects at least 100 MB; left unset it is 0 (no size-based rotation), and a small value with few backups discards history within hours on a busy cluster.",
+            remediation: "Set `--audit-log-maxsize` to at least 100.",
+            example_fail: apiserver_pod![
+                "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+                "--audit-log-maxsize=10"
+            ],
+            example_pass: apiserver_pod![
+                "--audit-log-path=/var/log/kubernetes/audit/audit.log",
+                "--audit-log-maxsize=100"
+            ],
+            evidence: &["cp.audit_log_maxsize"],
+            no_controls_reason: None,
+            references: &[AUDIT_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_audit_maxsize),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP021",
+            name: "service-external-ips-not-denied",
+            title: "kube-apiserver does not enable the DenyServiceExternalIPs admission plugin",
+            area: Area::ControlPlane,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "A Service's `spec.externalIPs` makes kube-proxy on every node capture traffic to those addresses, whoever owns them: a user who may create Services in any namespace can intercept traffic meant for an internal or external IP (CVE-2020-8554, which has no fix in Kubernetes itself). The DenyServiceExternalIPs plugin rejects new externalIPs; it is off by default. CIS 1.2.3 recommends it (a manual check there, since clusters that need externalIPs must allow them some other way, such as a policy limited to approved addresses).",
+            remediation: "Add `DenyServiceExternalIPs` to `--enable-admission-plugins`, or, where some Services need externalIPs, restrict them with an admission policy that allows only approved addresses.",
+            example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+            example_pass: apiserver_pod![
+                "--enable-admission-plugins=NodeRestriction,DenyServiceExternalIPs"
+            ],
+            evidence: &["adm.deny_external_ips"],
+            no_controls_reason: None,
+            references: &[ADMISSION_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_deny_external_ips),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP022",
+            name: "event-rate-limit-not-enabled",
+            title: "kube-apiserver does not enable the EventRateLimit admission plugin",
+            area: Area::ControlPlane,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "Events are written by every component and by any client allowed to create them; without a limit, a misbehaving controller or a malicious client can flood the API server and etcd with Events and degrade the control plane for everyone (an availability risk to the regulated workloads too). The EventRateLimit plugin caps Event writes per server, namespace, user and source object; it is off by default and needs a configuration file (`--admission-control-config-file`). CIS 1.2.9 recommends it (a manual check there, since limits must be tuned to the cluster).",
+            remediation: "Add `EventRateLimit` to `--enable-admission-plugins` and give `--admission-control-config-file` an `EventRateLimit` configuration with limits sized for the cluster.",
+            example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+            example_pass: apiserver_pod![
+                "--enable-admission-plugins=NodeRestriction,EventRateLimit",
+                "--admission-control-config-file=/etc/kubernetes/admission/config.yaml"
+            ],
+            evidence: &["adm.event_rate_limit"],
+            no_controls_reason: None,
+            references: &[ADMISSION_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_event_rate_limit),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "CP023",
+            name: "always-pull-images-not-enabled",
+            title: "kube-apiserver does not enable the AlwaysPullImages admission plugin",
+            area: Area::ControlPlane,
+            severity: Severity::Low,
+            scope: Scope::Inventory,
+            reads: &[Input::Workloads],
+            rationale: "Without AlwaysPullImages, a pod can run any image already cached on its node with `imagePullPolicy: IfNotPresent` or `Never`, so a workload without the pull secret of a private image can still start it once any other pod has pulled it there: image pull credentials stop being an access control between tenants. The plugin forces every container's pull policy to `Always`, so the registry checks the pod's credentials each time. It is off by default and makes every start depend on the registry. CIS 1.2.11 recommends it (a manual check there).",
+            remediation: "Add `AlwaysPullImages` to `--enable-admission-plugins` (and make sure the registry is highly available), or keep regulated workloads on nodes no other tenant's pods can use.",
+            example_fail: apiserver_pod!["--enable-admission-plugins=NodeRestriction"],
+            example_pass: apiserver_pod![
+                "--enable-admission-plugins=NodeRestriction,AlwaysPullImages"
+            ],
+            evidence: &["adm.always_pull_images"],
+            no_controls_reason: None,
+            references: &[ADMISSION_DOC, FLAGS_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Inventory(check_always_pull_images),
+    },
 ];
 
 /// `kube-apiserver container "name"`: each finding names the container, since a manifest
@@ -543,9 +701,7 @@ fn check_anonymous_auth(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 
 /// The effective authorization modes, or `None` when structured authorization
 /// (`--authorization-config`) replaces them. Absent: kube-apiserver's default, AlwaysAllow.
-fn authorization_modes<'a>(
-    api: &'a ApiServer<'_>,
-) -> Option<(Vec<&'a str>, Option<&'a flags::Flag>)> {
+fn authorization_modes<'a>(api: &'a ApiServer<'_>) -> Option<(Vec<&'a str>, Option<&'a Flag>)> {
     match api.flags.list("authorization-mode") {
         Some((modes, flag)) => Some((modes, Some(flag))),
         None if api.flags.set("authorization-config").is_some() => None,
@@ -632,7 +788,7 @@ fn check_token_auth_file(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
 }
 
 /// The effective `--enable-admission-plugins` items and its last occurrence.
-fn enabled_plugins<'a>(api: &'a ApiServer<'_>) -> (Vec<&'a str>, Option<&'a flags::Flag>) {
+fn enabled_plugins<'a>(api: &'a ApiServer<'_>) -> (Vec<&'a str>, Option<&'a Flag>) {
     match api.flags.list("enable-admission-plugins") {
         Some((plugins, flag)) => (plugins, Some(flag)),
         None => (Vec::new(), None),
@@ -932,7 +1088,7 @@ fn check_weak_tls(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             }
         }
         // One finding per occurrence of the flag, naming its weak suites.
-        let mut weak: Vec<(&flags::Flag, Vec<&str>)> = Vec::new();
+        let mut weak: Vec<(&Flag, Vec<&str>)> = Vec::new();
         for (suite, flag) in api.flags.items("tls-cipher-suites") {
             if STRONG_CIPHERS.contains(&suite) {
                 continue;

@@ -19,7 +19,7 @@
 use palisade_model::{FieldPath, Node, Object};
 
 use crate::context::ObjectCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, GroupKind, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const ENCRYPT_DOC: &str = "https://kubernetes.io/docs/tasks/administer-cluster/encrypt-data/";
@@ -30,7 +30,10 @@ const EBS_DOC: &str =
 const AWS_DEFAULT_DOC: &str =
     "https://docs.aws.amazon.com/ebs/latest/userguide/encryption-by-default.html";
 
-const ENCRYPTION_CONFIG: &[&str] = &["EncryptionConfiguration"];
+const ENCRYPTION_CONFIG: &[GroupKind] = &[GroupKind::new(
+    "apiserver.config.k8s.io",
+    "EncryptionConfiguration",
+)];
 
 /// An EncryptionConfiguration with `resources` and `providers` (rule examples).
 macro_rules! encryption_config {
@@ -43,161 +46,164 @@ macro_rules! encryption_config {
     };
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn rule(
-    id: &'static str,
-    name: &'static str,
-    title: &'static str,
-    severity: Severity,
-    scope: Scope,
-    rationale: &'static str,
-    remediation: &'static str,
-    example_fail: &'static str,
-    example_pass: &'static str,
-    evidence: &'static [&'static str],
-    references: &'static [&'static str],
-    check: fn(&ObjectCtx<'_>, &mut Sink),
-) -> Rule {
-    Rule {
-        meta: RuleMeta::plain(
-            id,
-            name,
-            title,
-            Area::Encryption,
-            severity,
-            scope,
-            rationale,
-            remediation,
-            [example_fail, example_pass],
-            evidence,
-            references,
-        ),
-        check: Check::Object(check),
-    }
-}
-
 /// This area's rules, in ID order.
 pub static RULES: &[Rule] = &[
-    rule(
-        "ENC001",
-        "secrets-not-encrypted-at-rest",
-        "EncryptionConfiguration does not cover Secrets",
-        Severity::Critical,
-        Scope::Kinds(ENCRYPTION_CONFIG),
-        "The API server encrypts a resource only when an entry of the EncryptionConfiguration names it (`secrets`), its group (`*.` for the core group) or everything (`*.*`). A configuration that lists other resources but none of these leaves Secrets stored in etcd as plain text, while the presence of the file suggests they are protected. CIS 1.2.28.",
-        "Add `secrets` (or `*.`/`*.*`) to a `resources` entry whose first provider encrypts (preferably `kms` with `apiVersion: v2`).",
-        encryption_config!(
-            "[configmaps]",
-            "aescbc: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"
-        ),
-        encryption_config!(
-            "[secrets, configmaps]",
-            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
-        ),
-        &["enc.etcd_encryption_config"],
-        &[ENCRYPT_DOC, CIS],
-        check_secrets_covered,
-    ),
-    rule(
-        "ENC002",
-        "identity-first-encryption-provider",
-        "Secrets are written to etcd unencrypted (identity is the first provider)",
-        Severity::Critical,
-        Scope::Kinds(ENCRYPTION_CONFIG),
-        "The first provider of the entry that covers Secrets encrypts every new write; the others are only tried when reading. With `identity` first, Secrets are written to etcd as plain text even though encrypting providers are listed (a configuration left half-way through a migration, or written with the order reversed). Anyone with access to etcd, its snapshots or backups reads every credential. CIS 1.2.28.",
-        "Move the encrypting provider (preferably `kms` with `apiVersion: v2`) to the top of the `providers` list, keep `identity` after it only while existing data is re-encrypted, then rewrite all Secrets (`kubectl get secrets -A -o json | kubectl replace -f -`).",
-        encryption_config!(
-            "[secrets]",
-            "identity: {}",
-            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
-        ),
-        encryption_config!(
-            "[secrets]",
-            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}",
-            "identity: {}"
-        ),
-        &["enc.etcd_encryption_config"],
-        &[ENCRYPT_DOC, CIS],
-        check_identity_first,
-    ),
-    rule(
-        "ENC003",
-        "aesgcm-encryption-provider",
-        "Secrets are encrypted with aesgcm, which needs key rotation Kubernetes does not do",
-        Severity::Medium,
-        Scope::Kinds(ENCRYPTION_CONFIG),
-        "AES-GCM with the random nonces the `aesgcm` provider uses is only safe for a bounded number of encryptions per key (upstream: rotate after 200,000 writes; nonce reuse beyond that breaks confidentiality and integrity). Kubernetes does not rotate the key, so upstream recommends `aesgcm` only with automated rotation, and CIS 1.2.28 accepts only `aescbc`, `kms` and `secretbox`. Its key also lives on the control-plane disk.",
-        "Use a `kms` provider with `apiVersion: v2` (envelope encryption with keys held outside the node), or rotate the `aesgcm` key automatically well before 200,000 writes.",
-        encryption_config!(
-            "[secrets]",
-            "aesgcm: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}"
-        ),
-        encryption_config!(
-            "[secrets]",
-            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
-        ),
-        &["enc.etcd_encryption_config"],
-        &[ENCRYPT_DOC, CIS],
-        check_aesgcm,
-    ),
-    rule(
-        "ENC004",
-        "kms-v1-encryption-provider",
-        "EncryptionConfiguration uses the deprecated KMS v1 API",
-        Severity::Medium,
-        Scope::Kinds(ENCRYPTION_CONFIG),
-        "KMS v1 is deprecated since Kubernetes 1.28 and disabled by default since 1.29: an API server without `--feature-gates=KMSv1=true` refuses to load the configuration, and the gate will be removed. KMS v1 also calls the KMS plugin for every write (a new data key each time), which makes the API server slow and fragile when the KMS is. A `kms` provider without `apiVersion` is v1.",
-        "Migrate to `apiVersion: v2` with a KMS v2 plugin: add the v2 provider first, keep the v1 provider after it to read old data, rewrite all Secrets, then remove the v1 provider.",
-        encryption_config!(
-            "[secrets]",
-            "kms: {name: legacy, endpoint: unix:///var/run/kms.sock, cachesize: 100}"
-        ),
-        encryption_config!(
-            "[secrets]",
-            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
-        ),
-        &["enc.etcd_encryption_config"],
-        &[KMS_DOC],
-        check_kms_v1,
-    ),
-    rule(
-        "ENC005",
-        "static-encryption-key-in-config",
-        "EncryptionConfiguration holds a static encryption key",
-        Severity::Low,
-        Scope::Kinds(ENCRYPTION_CONFIG),
-        "The `aescbc`, `aesgcm` and `secretbox` providers take their keys from this file, which sits on every control-plane node next to the etcd data it protects. Whoever can read the node's disk, its backups or this file in a repository can decrypt every Secret, so these providers mainly protect etcd backups and snapshots taken without the file. They are accepted by CIS 1.2.28; a `kms` v2 provider keeps the key-encryption key in an external KMS or HSM instead. This finding never contains the key.",
-        "Prefer a `kms` provider with `apiVersion: v2`; otherwise keep this file out of version control, readable only by root on the control-plane nodes, and rotate its keys regularly.",
-        encryption_config!(
-            "[secrets]",
-            "secretbox: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"
-        ),
-        encryption_config!(
-            "[secrets]",
-            "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
-        ),
-        &["enc.etcd_encryption_config"],
-        &[ENCRYPT_DOC, KMS_DOC],
-        check_static_keys,
-    ),
-    rule(
-        "ENC006",
-        "unencrypted-ebs-storage-class",
-        "AWS EBS StorageClass does not request encrypted volumes",
-        Severity::Medium,
-        Scope::Kinds(&["StorageClass"]),
-        "The AWS EBS provisioners (`ebs.csi.aws.com`, and `kubernetes.io/aws-ebs`, which current Kubernetes hands to the same CSI driver) create encrypted volumes only when the StorageClass sets `encrypted: \"true\"` (optionally with `kmsKeyId`), or when EBS encryption by default is enabled for the AWS account and region; the latter is invisible in manifests, so volumes from this class may hold data unencrypted at rest. GCE Persistent Disk and Azure Disk always encrypt at rest with platform-managed keys; their StorageClasses are not flagged for lacking customer-managed keys, which is a key-custody choice rather than missing encryption. Other provisioners are not judged.",
-        "Set `parameters.encrypted: \"true\"` (and `kmsKeyId` for a customer-managed key) on the StorageClass; enabling EBS encryption by default in every account and region is a complementary control.",
-        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: ebs.csi.aws.com\nparameters:\n  type: gp3\n",
-        "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: ebs.csi.aws.com\nparameters:\n  type: gp3\n  encrypted: \"true\"\n",
-        &["enc.encrypted_storage_classes"],
-        &[
-            EBS_DOC,
-            AWS_DEFAULT_DOC,
-            "https://kubernetes.io/docs/concepts/storage/storage-classes/",
-        ],
-        check_ebs_storage_class,
-    ),
+    Rule {
+        meta: RuleMeta {
+            id: "ENC001",
+            name: "secrets-not-encrypted-at-rest",
+            title: "EncryptionConfiguration does not cover Secrets",
+            area: Area::Encryption,
+            severity: Severity::Critical,
+            scope: Scope::Kinds(ENCRYPTION_CONFIG),
+            reads: &[],
+            rationale: "The API server encrypts a resource only when an entry of the EncryptionConfiguration names it (`secrets`), its group (`*.` for the core group) or everything (`*.*`). A configuration that lists other resources but none of these leaves Secrets stored in etcd as plain text, while the presence of the file suggests they are protected. CIS 1.2.28.",
+            remediation: "Add `secrets` (or `*.`/`*.*`) to a `resources` entry whose first provider encrypts (preferably `kms` with `apiVersion: v2`).",
+            example_fail: encryption_config!(
+                "[configmaps]",
+                "aescbc: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"
+            ),
+            example_pass: encryption_config!(
+                "[secrets, configmaps]",
+                "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+            ),
+            evidence: &["enc.etcd_encryption_config"],
+            no_controls_reason: None,
+            references: &[ENCRYPT_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Object(check_secrets_covered),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "ENC002",
+            name: "identity-first-encryption-provider",
+            title: "Secrets are written to etcd unencrypted (identity is the first provider)",
+            area: Area::Encryption,
+            severity: Severity::Critical,
+            scope: Scope::Kinds(ENCRYPTION_CONFIG),
+            reads: &[],
+            rationale: "The first provider of the entry that covers Secrets encrypts every new write; the others are only tried when reading. With `identity` first, Secrets are written to etcd as plain text even though encrypting providers are listed (a configuration left half-way through a migration, or written with the order reversed). Anyone with access to etcd, its snapshots or backups reads every credential. CIS 1.2.28.",
+            remediation: "Move the encrypting provider (preferably `kms` with `apiVersion: v2`) to the top of the `providers` list, keep `identity` after it only while existing data is re-encrypted, then rewrite all Secrets (`kubectl get secrets -A -o json | kubectl replace -f -`).",
+            example_fail: encryption_config!(
+                "[secrets]",
+                "identity: {}",
+                "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+            ),
+            example_pass: encryption_config!(
+                "[secrets]",
+                "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}",
+                "identity: {}"
+            ),
+            evidence: &["enc.etcd_encryption_config"],
+            no_controls_reason: None,
+            references: &[ENCRYPT_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Object(check_identity_first),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "ENC003",
+            name: "aesgcm-encryption-provider",
+            title: "Secrets are encrypted with aesgcm, which needs key rotation Kubernetes does not do",
+            area: Area::Encryption,
+            severity: Severity::Medium,
+            scope: Scope::Kinds(ENCRYPTION_CONFIG),
+            reads: &[],
+            rationale: "AES-GCM with the random nonces the `aesgcm` provider uses is only safe for a bounded number of encryptions per key (upstream: rotate after 200,000 writes; nonce reuse beyond that breaks confidentiality and integrity). Kubernetes does not rotate the key, so upstream recommends `aesgcm` only with automated rotation, and CIS 1.2.28 accepts only `aescbc`, `kms` and `secretbox`. Its key also lives on the control-plane disk.",
+            remediation: "Use a `kms` provider with `apiVersion: v2` (envelope encryption with keys held outside the node), or rotate the `aesgcm` key automatically well before 200,000 writes.",
+            example_fail: encryption_config!(
+                "[secrets]",
+                "aesgcm: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZQ==}]}"
+            ),
+            example_pass: encryption_config!(
+                "[secrets]",
+                "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+            ),
+            evidence: &["enc.etcd_encryption_config"],
+            no_controls_reason: None,
+            references: &[ENCRYPT_DOC, CIS],
+            pss: None,
+        },
+        check: Check::Object(check_aesgcm),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "ENC004",
+            name: "kms-v1-encryption-provider",
+            title: "EncryptionConfiguration uses the deprecated KMS v1 API",
+            area: Area::Encryption,
+            severity: Severity::Medium,
+            scope: Scope::Kinds(ENCRYPTION_CONFIG),
+            reads: &[],
+            rationale: "KMS v1 is deprecated since Kubernetes 1.28 and disabled by default since 1.29: an API server without `--feature-gates=KMSv1=true` refuses to load the configuration, and the gate will be removed. KMS v1 also calls the KMS plugin for every write (a new data key each time), which makes the API server slow and fragile when the KMS is. A `kms` provider without `apiVersion` is v1.",
+            remediation: "Migrate to `apiVersion: v2` with a KMS v2 plugin: add the v2 provider first, keep the v1 provider after it to read old data, rewrite all Secrets, then remove the v1 provider.",
+            example_fail: encryption_config!(
+                "[secrets]",
+                "kms: {name: legacy, endpoint: unix:///var/run/kms.sock, cachesize: 100}"
+            ),
+            example_pass: encryption_config!(
+                "[secrets]",
+                "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+            ),
+            evidence: &["enc.etcd_encryption_config"],
+            no_controls_reason: None,
+            references: &[KMS_DOC],
+            pss: None,
+        },
+        check: Check::Object(check_kms_v1),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "ENC005",
+            name: "static-encryption-key-in-config",
+            title: "EncryptionConfiguration holds a static encryption key",
+            area: Area::Encryption,
+            severity: Severity::Low,
+            scope: Scope::Kinds(ENCRYPTION_CONFIG),
+            reads: &[],
+            rationale: "The `aescbc`, `aesgcm` and `secretbox` providers take their keys from this file, which sits on every control-plane node next to the etcd data it protects. Whoever can read the node's disk, its backups or this file in a repository can decrypt every Secret, so these providers mainly protect etcd backups and snapshots taken without the file. They are accepted by CIS 1.2.28; a `kms` v2 provider keeps the key-encryption key in an external KMS or HSM instead. This finding never contains the key.",
+            remediation: "Prefer a `kms` provider with `apiVersion: v2`; otherwise keep this file out of version control, readable only by root on the control-plane nodes, and rotate its keys regularly.",
+            example_fail: encryption_config!(
+                "[secrets]",
+                "secretbox: {keys: [{name: key1, secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==}]}"
+            ),
+            example_pass: encryption_config!(
+                "[secrets]",
+                "kms: {apiVersion: v2, name: vault, endpoint: unix:///var/run/kms.sock}"
+            ),
+            evidence: &["enc.etcd_encryption_config"],
+            no_controls_reason: None,
+            references: &[ENCRYPT_DOC, KMS_DOC],
+            pss: None,
+        },
+        check: Check::Object(check_static_keys),
+    },
+    Rule {
+        meta: RuleMeta {
+            id: "ENC006",
+            name: "unencrypted-ebs-storage-class",
+            title: "AWS EBS StorageClass does not request encrypted volumes",
+            area: Area::Encryption,
+            severity: Severity::Medium,
+            scope: Scope::Kinds(&[GroupKind::new("storage.k8s.io", "StorageClass")]),
+            reads: &[],
+            rationale: "The AWS EBS provisioners (`ebs.csi.aws.com`, and `kubernetes.io/aws-ebs`, which current Kubernetes hands to the same CSI driver) create encrypted volumes only when the StorageClass sets `encrypted: \"true\"` (optionally with `kmsKeyId`), or when EBS encryption by default is enabled for the AWS account and region; the latter is invisible in manifests, so volumes from this class may hold data unencrypted at rest. GCE Persistent Disk and Azure Disk always encrypt at rest with platform-managed keys; their StorageClasses are not flagged for lacking customer-managed keys, which is a key-custody choice rather than missing encryption. Other provisioners are not judged.",
+            remediation: "Set `parameters.encrypted: \"true\"` (and `kmsKeyId` for a customer-managed key) on the StorageClass; enabling EBS encryption by default in every account and region is a complementary control.",
+            example_fail: "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: ebs.csi.aws.com\nparameters:\n  type: gp3\n",
+            example_pass: "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: gp3\nprovisioner: ebs.csi.aws.com\nparameters:\n  type: gp3\n  encrypted: \"true\"\n",
+            evidence: &["enc.encrypted_storage_classes"],
+            no_controls_reason: None,
+            references: &[
+                EBS_DOC,
+                AWS_DEFAULT_DOC,
+                "https://kubernetes.io/docs/concepts/storage/storage-classes/",
+            ],
+            pss: None,
+        },
+        check: Check::Object(check_ebs_storage_class),
+    },
 ];
 
 /// `schema.ParseGroupResource`: `resource.group`, split at the first dot.

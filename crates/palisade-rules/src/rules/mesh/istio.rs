@@ -26,10 +26,10 @@
 
 use palisade_model::{FieldPath, Node, Object, ObjectRef};
 
-use super::{MeshPod, label_path, mesh_pods, namespace_label, regulated_namespaces};
+use super::{label_path, namespace_label, regulated_namespaces};
 use crate::context::{InventoryCtx, ObjectCtx};
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
-use crate::rules::network::report_namespace;
+use crate::models::mesh::MeshPod;
+use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const PEER_AUTHN_DOC: &str =
@@ -58,6 +58,15 @@ metadata:
     istio-injection: enabled
 ";
 
+/// What the mesh-level Istio rules read: every resource of an Istio group (any says Istio
+/// is in use; PeerAuthentications and AuthorizationPolicies are judged), the Namespaces
+/// (injection labels, regulated by label) and the workloads (their pods' opt-ins).
+const ISTIO_READS: &[Input] = &[
+    Input::GroupsUnder("istio.io"),
+    Input::kind("", "Namespace"),
+    Input::Workloads,
+];
+
 pub(super) const RULES: [Rule; 7] = [
     Rule {
         meta: RuleMeta {
@@ -67,6 +76,7 @@ pub(super) const RULES: [Rule; 7] = [
             area: Area::Mesh,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: ISTIO_READS,
             rationale: "Without a mesh-wide PeerAuthentication in STRICT mode, Istio runs PERMISSIVE: sidecars accept plaintext as well as mutual TLS. Any pod outside the mesh (or an attacker on the pod network) can then talk to meshed services without a workload identity and read or alter traffic that the mesh was expected to encrypt. Requirements for encrypting data in transit (HIPAA 164.312(e), NSA/CISA) rely on mTLS being enforced, not merely offered.",
             remediation: "Create a PeerAuthentication named `default` in the Istio root namespace (`istio-system`) with no selector and `mtls.mode: STRICT`, after migrating clients to the mesh.",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: istio-system\nspec:\n  mtls:\n    mode: PERMISSIVE\n",
@@ -86,6 +96,7 @@ pub(super) const RULES: [Rule; 7] = [
             area: Area::Mesh,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: ISTIO_READS,
             rationale: "Whatever the rest of the mesh does, a regulated namespace must only accept mutually authenticated, encrypted connections. Its effective mode comes from a namespace-wide PeerAuthentication, else from the mesh-wide one, else Istio's PERMISSIVE default; anything but STRICT lets plaintext reach regulated workloads.",
             remediation: "Add a PeerAuthentication without selector and with `mtls.mode: STRICT` to the namespace, or make the mesh-wide policy STRICT.",
             example_fail: ENROLLED_NAMESPACE,
@@ -104,7 +115,8 @@ pub(super) const RULES: [Rule; 7] = [
             title: "Namespace or workload PeerAuthentication is PERMISSIVE or DISABLE",
             area: Area::Mesh,
             severity: Severity::Medium,
-            scope: Scope::Kinds(&["PeerAuthentication"]),
+            scope: Scope::Kinds(&[GroupKind::new("security.istio.io", "PeerAuthentication")]),
+            reads: &[],
             rationale: "A namespace-wide or workload PeerAuthentication in PERMISSIVE mode accepts plaintext next to mTLS; DISABLE turns mutual TLS off. Either overrides a STRICT mesh-wide policy for the workloads it covers, usually left behind from a migration.",
             remediation: "Set `mtls.mode: STRICT` (or UNSET to inherit a STRICT parent) once every client of these workloads runs in the mesh.",
             example_fail: "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: default\n  namespace: payments\nspec:\n  mtls:\n    mode: PERMISSIVE\n",
@@ -123,7 +135,8 @@ pub(super) const RULES: [Rule; 7] = [
             title: "PeerAuthentication relaxes mutual TLS on a port",
             area: Area::Mesh,
             severity: Severity::Medium,
-            scope: Scope::Kinds(&["PeerAuthentication"]),
+            scope: Scope::Kinds(&[GroupKind::new("security.istio.io", "PeerAuthentication")]),
+            reads: &[],
             rationale: "`portLevelMtls` overrides the policy's mode for one port of the selected workloads. PERMISSIVE or DISABLE there opens a plaintext path to the workload even when everything else is STRICT; it is easy to overlook because the policy's top-level mode looks right.",
             remediation: "Remove the port override or set it to STRICT; if a scraper or health checker needs plaintext, move it into the mesh or expose a dedicated port that carries no regulated data.",
             example_fail: "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: api\n  namespace: payments\nspec:\n  selector:\n    matchLabels: {app: api}\n  mtls:\n    mode: STRICT\n  portLevelMtls:\n    8080:\n      mode: DISABLE\n",
@@ -143,6 +156,7 @@ pub(super) const RULES: [Rule; 7] = [
             area: Area::Mesh,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: ISTIO_READS,
             rationale: "Mutual TLS proves who is calling; only an AuthorizationPolicy decides who may. Without an allow-nothing policy (`spec: {}`) in the namespace or the root namespace, every workload identity in the mesh may call every service of the regulated namespace, so a single compromised workload reaches them all.",
             remediation: "Add an AuthorizationPolicy with an empty spec (`spec: {}`) to the namespace (or to the root namespace for the whole mesh), then allow each caller with ALLOW policies naming its service account.",
             example_fail: ENROLLED_NAMESPACE,
@@ -162,6 +176,7 @@ pub(super) const RULES: [Rule; 7] = [
             area: Area::Mesh,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: ISTIO_READS,
             rationale: "A pod without a sidecar (or, in ambient mode, outside the data plane) gets neither mutual TLS nor authorization policy: it talks plaintext and anyone can reach it. In a regulated namespace an opt-out (`istio-injection: disabled`, `sidecar.istio.io/inject: \"false\"`, `istio.io/dataplane-mode: none`) silently removes the encryption in transit the mesh is relied on for.",
             remediation: "Remove the opt-out so the pods are injected (`istio-injection: enabled` on the namespace); if a workload truly cannot run a sidecar, move it out of the regulated namespace.",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    istio-injection: enabled\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: payments\nspec:\n  template:\n    metadata:\n      labels:\n        app: api\n        sidecar.istio.io/inject: \"false\"\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.0\n",
@@ -181,6 +196,7 @@ pub(super) const RULES: [Rule; 7] = [
             area: Area::Mesh,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: ISTIO_READS,
             rationale: "Istio only injects sidecars into namespaces labelled `istio-injection: enabled` or `istio.io/rev: <revision>` (ambient mode: `istio.io/dataplane-mode: ambient`). A regulated namespace with none of these stays outside the mesh while the cluster uses Istio, so its traffic is neither encrypted nor authorized by the mesh.",
             remediation: "Label the namespace `istio-injection: enabled` (or `istio.io/rev: <revision>`, or `istio.io/dataplane-mode: ambient`) and restart its workloads.",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: orders\n  labels:\n    istio-injection: enabled\n",
@@ -236,7 +252,7 @@ fn is_istio_group(object: &Object) -> bool {
 /// The mesh's pods when Istio is in use (decided once per evaluation); otherwise records
 /// the rule as not evaluated.
 fn istio_pods<'a>(ctx: &InventoryCtx<'a>, sink: &mut Sink) -> Option<&'a [MeshPod<'a>]> {
-    let pods = mesh_pods(ctx);
+    let pods = ctx.mesh_pods();
     if *ctx
         .views
         .istio_in_use
@@ -439,8 +455,7 @@ fn check_namespace_mode(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
             Some(p) => format!("inherited from mesh-wide PeerAuthentication {}", p.name()),
             None => "no namespace-wide or mesh-wide PeerAuthentication sets a mode, so Istio's default applies".to_string(),
         };
-        let finding = report_namespace(
-            ctx,
+        let finding = ctx.report_namespace(
             sink,
             ns,
             format!(
@@ -557,8 +572,7 @@ fn check_authz_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         if covered {
             continue;
         }
-        report_namespace(
-            ctx,
+        ctx.report_namespace(
             sink,
             ns,
             format!(
@@ -800,7 +814,7 @@ mod tests {
         let settings = crate::settings::Settings::default();
         let views = crate::views::Views::default();
         let ctx = InventoryCtx::new(&inv, &settings, &views);
-        let pods = mesh_pods(&ctx);
+        let pods = ctx.mesh_pods();
         let choice = |name: &str| {
             pod_injection(pods.iter().find(|p| p.object.id.name == name).unwrap())
                 .map(|(on, _, _)| on)
@@ -816,6 +830,6 @@ mod tests {
         )]));
         let views = crate::views::Views::default();
         let ctx = InventoryCtx::new(&off_only, &settings, &views);
-        assert!(!istio_in_use(&ctx, mesh_pods(&ctx)));
+        assert!(!istio_in_use(&ctx, ctx.mesh_pods()));
     }
 }

@@ -14,9 +14,10 @@
 
 use palisade_model::Object;
 
-use super::{MeshPod, annotation_path, mesh_pods, regulated_namespaces};
+use super::{annotation_path, regulated_namespaces};
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::models::mesh::MeshPod;
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const INJECT: &str = "linkerd.io/inject";
@@ -24,6 +25,15 @@ const INBOUND: &str = "config.linkerd.io/default-inbound-policy";
 const POLICY_DOC: &str = "https://linkerd.io/2/reference/authorization-policy/";
 const INJECT_DOC: &str = "https://linkerd.io/2/features/proxy-injection/";
 const NO_LINKERD: &str = "the input shows no sign of Linkerd (no linkerd.io resources, linkerd.io/inject or config.linkerd.io annotations)";
+
+/// What the Linkerd rules read: every resource of a Linkerd group (any says Linkerd is in
+/// use), the Namespaces and the workloads (their injection and policy annotations).
+const LINKERD_READS: &[Input] = &[
+    Input::Group("linkerd.io"),
+    Input::GroupsUnder("linkerd.io"),
+    Input::kind("", "Namespace"),
+    Input::Workloads,
+];
 
 pub(super) const RULES: [Rule; 2] = [
     Rule {
@@ -34,6 +44,7 @@ pub(super) const RULES: [Rule; 2] = [
             area: Area::Mesh,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: LINKERD_READS,
             rationale: "Pods without the Linkerd proxy get no mutual TLS and no Linkerd authorization policy: their traffic is plaintext and any client can reach them. `linkerd.io/inject: disabled` on a regulated namespace or workload silently removes the encryption in transit the mesh is relied on for.",
             remediation: "Remove `linkerd.io/inject: disabled` (set `enabled` on the namespace) so the pods are injected; move workloads that cannot run the proxy out of the regulated namespace.",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  annotations:\n    linkerd.io/inject: enabled\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: payments\nspec:\n  template:\n    metadata:\n      annotations:\n        linkerd.io/inject: disabled\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.0\n",
@@ -53,6 +64,7 @@ pub(super) const RULES: [Rule; 2] = [
             area: Area::Mesh,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: LINKERD_READS,
             rationale: "`config.linkerd.io/default-inbound-policy` decides what meshed pods accept when no Server or AuthorizationPolicy covers a port. `all-unauthenticated`, `cluster-unauthenticated` and `audit` accept plaintext connections from clients without a mesh identity, so the mesh neither encrypts nor authenticates that traffic. Regulated namespaces should use `deny` and allow callers explicitly.",
             remediation: "Set `config.linkerd.io/default-inbound-policy: deny` (at least `cluster-authenticated`) and allow each caller with Server and AuthorizationPolicy resources.",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  annotations:\n    linkerd.io/inject: enabled\n    config.linkerd.io/default-inbound-policy: all-unauthenticated\n",
@@ -100,7 +112,7 @@ fn pod_annotations<'a>(pod: &MeshPod<'a>) -> impl Iterator<Item = (&'a str, Opti
 /// The mesh's pods when Linkerd is in use (decided once per evaluation); otherwise
 /// records the rule as not evaluated.
 fn linkerd_pods<'a>(ctx: &InventoryCtx<'a>, sink: &mut Sink) -> Option<&'a [MeshPod<'a>]> {
-    let pods = mesh_pods(ctx);
+    let pods = ctx.mesh_pods();
     if *ctx
         .views
         .linkerd_in_use

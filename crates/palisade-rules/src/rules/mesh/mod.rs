@@ -15,9 +15,10 @@ mod linkerd;
 
 use std::collections::BTreeSet;
 
-use palisade_model::{FieldPath, Node, Object};
+use palisade_model::{FieldPath, Object};
 
 use crate::context::InventoryCtx;
+use crate::models::mesh::MeshPod;
 use crate::rule::Rule;
 
 /// This area's rules, in ID order.
@@ -26,53 +27,6 @@ pub static RULES: &[Rule] = &{
     let [m8, m9] = linkerd::RULES;
     [m1, m2, m3, m4, m5, m6, m7, m8, m9]
 };
-
-/// A workload's pod template metadata, where injection labels and annotations live.
-pub(crate) struct MeshPod<'a> {
-    pub object: &'a Object,
-    pub namespace: &'a str,
-    pub metadata: Option<Node<'a>>,
-    pub metadata_path: FieldPath,
-}
-
-impl<'a> MeshPod<'a> {
-    pub fn label(&self, key: &str) -> Option<&'a str> {
-        self.metadata?.get("labels")?.str_at(key)
-    }
-
-    pub fn annotation(&self, key: &str) -> Option<&'a str> {
-        self.metadata?.get("annotations")?.str_at(key)
-    }
-
-    pub fn label_path(&self, key: &str) -> FieldPath {
-        self.metadata_path.clone().key("labels").owned_key(key)
-    }
-
-    pub fn annotation_path(&self, key: &str) -> FieldPath {
-        self.metadata_path.clone().key("annotations").owned_key(key)
-    }
-}
-
-/// The workloads of the input that run pods (not core `PodTemplate`), computed once per
-/// evaluation.
-pub(crate) fn mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> &'a [MeshPod<'a>] {
-    ctx.views.mesh_pods.get_or_init(|| find_mesh_pods(ctx))
-}
-
-fn find_mesh_pods<'a>(ctx: &InventoryCtx<'a>) -> Vec<MeshPod<'a>> {
-    ctx.workloads()
-        .iter()
-        .filter(|(o, _)| palisade_model::workload::PodSpecLocator::runs_pods(o))
-        .filter_map(|&(o, template)| {
-            Some(MeshPod {
-                object: o,
-                namespace: o.id.effective_namespace()?,
-                metadata: template.metadata,
-                metadata_path: template.metadata_path(),
-            })
-        })
-        .collect()
-}
 
 /// Regulated namespaces with workloads or a Namespace object in the input, except the
 /// Istio root namespace.

@@ -20,10 +20,12 @@
 
 use palisade_model::FieldPath;
 
-use super::policy::{Direction, NetworkPolicy, Peer, PolicyRule, pods_in};
 use super::{NETPOL_API, NETPOL_DOC};
 use crate::context::ObjectCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::models::network_policy::{
+    self as policy, Direction, NetworkPolicy, Peer, PolicyRule, pods_in,
+};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 pub(super) const RULES: [Rule; 3] = [
@@ -34,7 +36,8 @@ pub(super) const RULES: [Rule; 3] = [
             title: "NetworkPolicy allows egress to every IP address",
             area: Area::Network,
             severity: Severity::Medium,
-            scope: Scope::Kinds(&["NetworkPolicy"]),
+            scope: Scope::Kinds(policy::KINDS),
+            reads: &[Input::kind("", "Namespace")],
             rationale: "An egress rule to `0.0.0.0/0` or `::/0` without `except`, or an egress rule with neither `to` nor `ports`, lets the selected pods reach any address: the internet for exfiltration, the cloud metadata endpoint (169.254.169.254) for node credentials, every service of the cluster. It defeats the egress allowlist that a default deny is meant to establish.",
             remediation: "Allow only the destinations the workload needs (CIDRs of its external services, selected namespaces and pods), or at least exclude the metadata endpoint and private ranges with `except`.",
             example_fail: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-egress\n  namespace: payments\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  policyTypes: [Egress]\n  egress:\n    - to:\n        - ipBlock:\n            cidr: 0.0.0.0/0\n      ports:\n        - {port: 443, protocol: TCP}\n",
@@ -53,7 +56,8 @@ pub(super) const RULES: [Rule; 3] = [
             title: "NetworkPolicy allows ingress from every namespace",
             area: Area::Network,
             severity: Severity::Medium,
-            scope: Scope::Kinds(&["NetworkPolicy"]),
+            scope: Scope::Kinds(policy::KINDS),
+            reads: &[Input::kind("", "Namespace")],
             rationale: "An ingress rule without `from`, with a `namespaceSelector: {}` peer that does not narrow pods, or with an `ipBlock` of `0.0.0.0/0` or `::/0`, lets every pod of every namespace (and for the last two, any address) reach the selected pods. In a regulated namespace this removes the tenancy boundary: a compromise anywhere in the cluster reaches the regulated workload.",
             remediation: "Name the namespaces (`namespaceSelector` with `kubernetes.io/metadata.name`) and pods (`podSelector`) that must reach the workload, for example the ingress controller's.",
             example_fail: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-ingress\n  namespace: payments\nspec:\n  podSelector:\n    matchLabels: {app: api}\n  ingress:\n    - from:\n        - namespaceSelector: {}\n",
@@ -72,7 +76,8 @@ pub(super) const RULES: [Rule; 3] = [
             title: "NetworkPolicy selects none of its namespace's workloads",
             area: Area::Network,
             severity: Severity::Low,
-            scope: Scope::Kinds(&["NetworkPolicy"]),
+            scope: Scope::Kinds(policy::KINDS),
+            reads: &[Input::Workloads],
             rationale: "A policy whose `podSelector` matches no pod protects nothing: a label was renamed, the selector has a typo, or the workload moved. The workload it was written for is usually left unisolated, while reviewers believe it is covered.",
             remediation: "Fix the `podSelector` to match the pod template labels of the workload it is meant for, or delete the stale policy.",
             example_fail: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: api-ingress\n  namespace: payments\nspec:\n  podSelector:\n    matchLabels: {app: apl}\n  policyTypes: [Ingress]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: payments\n  labels: {app: api}\nspec:\n  containers:\n    - name: api\n      image: registry.example.com/api:1.0\n",

@@ -17,13 +17,10 @@
 
 use palisade_model::FieldPath;
 
-use super::policy::{Direction, NetworkPolicy, PodRef, is_isolated};
-use super::{
-    NETPOL_API, NETPOL_DOC, NOTHING_TO_EVALUATE, nothing_to_evaluate, report_namespace,
-    scoped_namespaces,
-};
+use super::{NETPOL_API, NETPOL_DOC, NOTHING_TO_EVALUATE, nothing_to_evaluate, scoped_namespaces};
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::models::network_policy::{Direction, NetworkPolicy, PodRef, is_isolated};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const DEPLOYMENT: &str = "\
@@ -49,6 +46,16 @@ spec:
           image: registry.example.com/api:1.0
 ";
 
+/// What the isolation rules read: the NetworkPolicies (in both groups they were served
+/// from), the Namespaces (regulated by label; the objects findings are reported on) and the
+/// workloads whose pods the policies select.
+const ISOLATION_READS: &[Input] = &[
+    Input::kind("networking.k8s.io", "NetworkPolicy"),
+    Input::kind("extensions", "NetworkPolicy"),
+    Input::kind("", "Namespace"),
+    Input::Workloads,
+];
+
 pub(super) const RULES: [Rule; 4] = [
     Rule {
         meta: RuleMeta {
@@ -58,6 +65,7 @@ pub(super) const RULES: [Rule; 4] = [
             area: Area::Network,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: ISOLATION_READS,
             rationale: "Pods accept traffic from anywhere until a NetworkPolicy with the Ingress type selects them. A namespace-wide default deny (`podSelector: {}`, `policyTypes: [Ingress]`, no rule that allows everything) makes every pod, including ones added later, reachable only through explicit allow rules. Without it, any compromised pod in the cluster can reach every service of the namespace, which is the lateral movement that network segmentation requirements (PCI DSS 1.3, CIS 5.3.2) are meant to stop.",
             remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Ingress]` to the namespace, then allow the traffic each workload needs with further policies.",
             example_fail: DEPLOYMENT,
@@ -77,6 +85,7 @@ pub(super) const RULES: [Rule; 4] = [
             area: Area::Network,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: ISOLATION_READS,
             rationale: "Pods may connect anywhere until a NetworkPolicy with the Egress type selects them: to other namespaces, to the cloud metadata endpoint and its credentials, to the internet for exfiltration or command and control. A namespace-wide default deny for egress (`podSelector: {}`, `policyTypes: [Egress]`, typically allowing DNS only) turns outbound traffic into an allowlist.",
             remediation: "Add a NetworkPolicy with `podSelector: {}` and `policyTypes: [Egress]` to the namespace (allowing DNS to kube-system if needed), then allow each workload's destinations explicitly.",
             example_fail: DEPLOYMENT,
@@ -96,6 +105,7 @@ pub(super) const RULES: [Rule; 4] = [
             area: Area::Network,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: ISOLATION_READS,
             rationale: "In a namespace that uses NetworkPolicies but has no default deny, a workload that no Ingress policy selects accepts connections from every pod in the cluster and from outside it. Usually its labels do not match the selector its authors meant to cover it, or it was added after the policies were written.",
             remediation: "Select the workload with an Ingress NetworkPolicy that allows only its clients, or add a namespace-wide default-deny ingress policy.",
             example_fail: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web\n  namespace: payments\nspec:\n  podSelector:\n    matchLabels: {app: web}\n  ingress:\n    - from:\n        - podSelector: {}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  namespace: payments\nspec:\n  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n      labels: {app: api}\n    spec:\n      containers:\n        - name: api\n          image: registry.example.com/api:1.0\n",
@@ -115,6 +125,7 @@ pub(super) const RULES: [Rule; 4] = [
             area: Area::Network,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: ISOLATION_READS,
             rationale: "In a namespace that restricts egress for some workloads but has no default deny, a workload that no Egress policy selects may connect anywhere: other namespaces, the cloud metadata endpoint, the internet. The gap is easy to miss because the namespace looks covered.",
             remediation: "Select the workload with an Egress NetworkPolicy that allows only its destinations, or add a namespace-wide default-deny egress policy.",
             example_fail: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: web-egress\n  namespace: payments\nspec:\n  podSelector:\n    matchLabels: {app: web}\n  policyTypes: [Egress]\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: api\n  namespace: payments\n  labels: {app: api}\nspec:\n  containers:\n    - name: api\n      image: registry.example.com/api:1.0\n",
@@ -152,12 +163,12 @@ fn verb(direction: Direction) -> &'static str {
 }
 
 fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direction) {
-    let pods = super::pods_of(ctx);
+    let pods = ctx.network_pods();
     if nothing_to_evaluate(ctx, pods) {
         sink.not_evaluated(NOTHING_TO_EVALUATE);
         return;
     }
-    let policies = super::policies_of(ctx);
+    let policies = ctx.network_policies();
     let mut scoped = scoped_namespaces(ctx, pods, policies);
     if !ctx.inventory.facts().complete {
         // On partial input, only namespaces whose network configuration the input owns:
@@ -202,7 +213,7 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
                     .map(move |r| (*p, NetworkPolicy::rule_path(direction, r)))
             })
             .collect();
-        let finding = report_namespace(ctx, sink, ns, message);
+        let finding = ctx.report_namespace(sink, ns, message);
         for (p, path) in allow_all {
             finding.with_related(
                 p.object,
@@ -214,12 +225,12 @@ fn check_default_deny(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direct
 }
 
 fn check_isolated(ctx: &InventoryCtx<'_>, sink: &mut Sink, direction: Direction) {
-    let pods = super::pods_of(ctx);
+    let pods = ctx.network_pods();
     if pods.is_empty() {
         sink.not_evaluated("the input has no workloads");
         return;
     }
-    let policies = super::policies_of(ctx);
+    let policies = ctx.network_policies();
     let d = direction.as_str();
     for pod in pods.iter().filter(|p| !p.host_network) {
         let typed = policies

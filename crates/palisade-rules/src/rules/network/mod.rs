@@ -12,15 +12,12 @@
 
 mod exposure;
 mod isolation;
-pub(crate) mod policy;
 
 use std::collections::BTreeSet;
 
-use palisade_model::{FieldPath, ObjectRef};
-
 use crate::context::InventoryCtx;
+use crate::models::network_policy::{self as policy, NetworkPolicy, PodRef};
 use crate::rule::Rule;
-use crate::sink::Sink;
 
 /// This area's rules, in ID order.
 pub static RULES: &[Rule] = &{
@@ -36,7 +33,7 @@ pub(crate) const NETPOL_API: &str =
 
 /// True when the input has neither workloads nor NetworkPolicies: the network rules have
 /// nothing to judge (a compliance view must not show them as passed).
-pub(crate) fn nothing_to_evaluate(ctx: &InventoryCtx<'_>, pods: &[policy::PodRef<'_>]) -> bool {
+pub(crate) fn nothing_to_evaluate(ctx: &InventoryCtx<'_>, pods: &[PodRef<'_>]) -> bool {
     pods.is_empty()
         && !ctx
             .inventory
@@ -49,8 +46,8 @@ pub(crate) const NOTHING_TO_EVALUATE: &str = "the input has no workloads and no 
 /// The namespaces whose isolation is checked (see the module header).
 pub(crate) fn scoped_namespaces<'a>(
     ctx: &InventoryCtx<'a>,
-    pods: &[policy::PodRef<'a>],
-    policies: &[policy::NetworkPolicy<'a>],
+    pods: &[PodRef<'a>],
+    policies: &[NetworkPolicy<'a>],
 ) -> BTreeSet<&'a str> {
     // Host-network pods (control-plane static pods, node agents) are outside NetworkPolicy,
     // so a namespace holding only those needs no default deny.
@@ -68,37 +65,6 @@ pub(crate) fn scoped_namespaces<'a>(
             .filter(|n| ctx.is_regulated(n)),
     );
     names
-}
-
-/// The input's pods as NetworkPolicies see them, computed once per evaluation.
-pub(crate) fn pods_of<'a>(ctx: &InventoryCtx<'a>) -> &'a [policy::PodRef<'a>] {
-    ctx.views.network_pods.get_or_init(|| {
-        ctx.workloads()
-            .iter()
-            .filter_map(|&(o, template)| policy::pod_ref_with(o, template))
-            .collect()
-    })
-}
-
-/// The input's valid NetworkPolicies, parsed once per evaluation.
-pub(crate) fn policies_of<'a>(ctx: &InventoryCtx<'a>) -> &'a [policy::NetworkPolicy<'a>] {
-    ctx.views
-        .network_policies
-        .get_or_init(|| policy::policies(ctx.inventory))
-}
-
-/// Reports about namespace `name`: on its Namespace object when the input has it, else as
-/// an absent subject.
-pub(crate) fn report_namespace<'s>(
-    ctx: &InventoryCtx<'_>,
-    sink: &'s mut Sink,
-    name: &str,
-    message: String,
-) -> &'s mut crate::finding::Finding {
-    match ctx.inventory.namespace(name) {
-        Some(ns) => sink.report(ns, FieldPath::parse("metadata.name"), message),
-        None => sink.report_absent(ObjectRef::namespace_named(name), message),
-    }
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use palisade_pss::{
 use super::PSA_DOC;
 use crate::context::ObjectCtx;
 use crate::finding::{AdmissionDetail, PssFinding};
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const NAMESPACE_FAIL: &str = "\
@@ -79,6 +79,7 @@ pub static NAMESPACE_RULES: [Rule; 4] = [
             area: Area::PodSecurity,
             severity: Severity::High,
             scope: Scope::Workloads,
+            reads: &[Input::kind("", "Namespace")],
             rationale: "The namespace's `pod-security.kubernetes.io/enforce` label makes the API server refuse pods that violate the level. A Pod manifest that violates it fails to apply; a Deployment, StatefulSet, Job or other controller is admitted, but every pod it creates is refused, so the rollout never becomes ready. Catching this before deploying avoids both the outage and the temptation to weaken the namespace label.",
             remediation: "Fix the pod template so it meets the namespace's enforce level (see the failing check), or move the workload to a namespace whose policy it is meant to meet.",
             example_fail: NAMESPACE_FAIL,
@@ -98,6 +99,7 @@ pub static NAMESPACE_RULES: [Rule; 4] = [
             area: Area::PodSecurity,
             severity: Severity::Medium,
             scope: Scope::Workloads,
+            reads: &[Input::kind("", "Namespace")],
             rationale: "The namespace's `pod-security.kubernetes.io/warn` label (or its enforce label, which warn follows when stricter) makes the API server return a warning for workloads that violate the level. Teams usually set warn one step ahead of enforce while they migrate, so these are the findings that become rejections next.",
             remediation: "Fix the pod template so it meets the namespace's warn level (see the failing check).",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/warn: restricted\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: registry.example.com/app:1.0\n",
@@ -117,6 +119,7 @@ pub static NAMESPACE_RULES: [Rule; 4] = [
             area: Area::PodSecurity,
             severity: Severity::Low,
             scope: Scope::Workloads,
+            reads: &[Input::kind("", "Namespace")],
             rationale: "The namespace's `pod-security.kubernetes.io/audit` label makes the API server annotate the audit event of a violating request. Nothing is blocked, but the violation lands in the audit log that auditors and the security team read.",
             remediation: "Fix the pod template so it meets the namespace's audit level (see the failing check).",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/audit: baseline\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  hostNetwork: true\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n",
@@ -135,7 +138,8 @@ pub static NAMESPACE_RULES: [Rule; 4] = [
             title: "Namespace has a Pod Security label the API server cannot parse",
             area: Area::PodSecurity,
             severity: Severity::Medium,
-            scope: Scope::Kinds(&["Namespace"]),
+            scope: Scope::Kinds(&[GroupKind::new("", "Namespace")]),
+            reads: &[],
             rationale: "The API server refuses to create a Namespace whose `pod-security.kubernetes.io/*` labels do not parse. On an existing namespace, Pod Security Admission falls back: an invalid enforce level becomes `restricted`, invalid audit and warn levels become `privileged`, invalid versions become `latest`. Either way the namespace does not get the policy its author intended.",
             remediation: "Use a level of `privileged`, `baseline` or `restricted` and a version of `latest` or `v1.<minor>` (for example `v1.35`).",
             example_fail: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n  labels:\n    pod-security.kubernetes.io/enforce: Restricted\n",

@@ -56,6 +56,23 @@ macro_rules! cluster_binding {
     };
 }
 
+/// What every rule here reads: roles, aggregation and bindings, read together.
+const RBAC_OBJECTS: &[crate::rule::Input] = &[
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "Role"),
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "ClusterRole"),
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "RoleBinding"),
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+];
+
+/// The RBAC objects and the ServiceAccounts bindings name.
+const RBAC_OBJECTS_AND_SERVICE_ACCOUNTS: &[crate::rule::Input] = &[
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "Role"),
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "ClusterRole"),
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "RoleBinding"),
+    crate::rule::Input::kind("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    crate::rule::Input::kind("", "ServiceAccount"),
+];
+
 /// This area's rules, in ID order.
 pub static RULES: &[Rule] = &[
     Rule {
@@ -66,6 +83,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "A `*` in `verbs`, `apiGroups` or `resources` (or `*/subresource`, or `*` in `nonResourceURLs`) grants more than anyone reviewed: every verb including `escalate`, `bind` and `impersonate`, every resource including Secrets, and every resource type added to the cluster later (each new CRD). One finding per rule entry, at its first wildcard, whichever of the three fields it is in; the others are related locations. Kubernetes' own default roles and aggregated ClusterRoles (whose rules are generated from the roles they select) are not reported.",
             remediation: "List the verbs, API groups and resources the subject needs explicitly instead of using `*`.",
             example_fail: bound_cluster_role!(
@@ -89,6 +107,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::Critical,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "`cluster-admin`, or any role with a rule granting `*` verbs on `*` resources in `*` API groups, is unrestricted control: read every Secret, run any pod on any node, rewrite RBAC and admission. Bound by a ClusterRoleBinding it covers the whole cluster; by a RoleBinding, the whole namespace including its Secrets, service account tokens and RBAC. Only Kubernetes components need it (the `system:masters` group and `system:` component users are not reported); people and workloads should get narrower roles. One finding per subject.",
             remediation: "Bind a role that grants only what this subject needs (for namespace administration, the built-in `admin` role in a RoleBinding) and remove the binding to cluster-admin.",
             example_fail: cluster_binding!(
@@ -117,6 +136,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "RBAC stops a subject from granting permissions it does not hold, except through three verbs: `escalate` on roles lets it write any permission into a role, `bind` on roles lets it bind roles it does not hold, and `impersonate` on users, groups, service accounts, uids or user extras lets it act as another identity (impersonating the `system:masters` group is cluster-admin). `escalate` and `bind` restricted with `resourceNames` to named roles are upstream's way to delegate safely and are not reported; `impersonate` is reported even when restricted to names. `*` verbs count.",
             remediation: "Remove escalate, bind and impersonate from the rule; if a controller must bind roles, restrict bind to the named roles it grants with resourceNames.",
             example_fail: bound_cluster_role!(
@@ -143,6 +163,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "Reading Secrets yields credentials: database passwords, API keys, TLS keys and the tokens of service accounts, some of which are more privileged than the reader. `list` and `watch` return every Secret with its data, not just names. A `get` restricted with `resourceNames` to the Secrets a workload needs is the least-privilege form and is not reported.",
             remediation: "Remove get, list and watch on secrets, or restrict get to the named Secrets the subject needs with resourceNames; mount Secrets into pods instead of reading them through the API.",
             example_fail: bound_role!(
@@ -166,6 +187,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "`pods/exec` and `pods/attach` give a shell in running containers, with their service account tokens, mounted Secrets and network position; `pods/portforward` opens a tunnel to ports that network policies and the mesh meant to keep internal. Requests over SPDY are authorized as `create`; WebSocket upgrades are GET requests, authorized as `get` (and, from Kubernetes 1.35 with AuthorizePodWebsocketUpgradeCreatePermission on by default, also as `create`), so either verb grants access on some version. Reported even when restricted to named pods.",
             remediation: "Remove create and get on pods/exec, pods/attach and pods/portforward; grant them only to break-glass roles, bound when needed.",
             example_fail: bound_role!(
@@ -192,6 +214,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "Creating a pod, or a Deployment, DaemonSet, StatefulSet, ReplicaSet, Job, CronJob or ReplicationController that creates pods, is privilege escalation by proxy: the pod can run as any service account of the namespace, mount any Secret or ConfigMap there, and (where Pod Security admission allows it) use the host. The subject effectively holds the union of every service account's permissions in scope. Expected for deployment pipelines and controllers; worth reviewing everywhere else.",
             remediation: "Grant create on pods and workload kinds only to the deployment pipeline or controller that needs it, in the namespaces it deploys to, and enforce Pod Security admission there.",
             example_fail: bound_role!(
@@ -217,6 +240,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "`nodes/proxy` gives the kubelet API of the node: it lists pods, reads logs and runs commands in any container on the node (`/exec`, `/run`), bypassing the API server's admission and audit. Over WebSocket even `get` is enough to run commands. Monitoring agents usually need only `nodes/metrics` or `nodes/stats`. Reported whatever the verb and even when restricted to named nodes.",
             remediation: "Replace nodes/proxy with nodes/metrics, nodes/stats or nodes/log, whichever the agent actually reads.",
             example_fail: bound_cluster_role!(
@@ -243,6 +267,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "The TokenRequest API (`create` on `serviceaccounts/token`) mints a token for a service account: the holder can act as every service account in scope, cluster-wide when bound by a ClusterRoleBinding, which includes the controllers of kube-system. Restricted with `resourceNames` to named service accounts it is not reported.",
             remediation: "Remove create on serviceaccounts/token, or restrict it with resourceNames to the service accounts the subject must mint tokens for.",
             example_fail: bound_cluster_role!(
@@ -269,6 +294,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "Approving a CertificateSigningRequest takes `update` on `certificatesigningrequests/approval` and `approve` on the signer (`signers`, by signer name or `<domain>/*`). For the signers the cluster signs itself (`kubernetes.io/kube-apiserver-client` above all), an approved CSR is a client certificate for any user and any group, `system:masters` included, valid until it expires and impossible to revoke. Reported when one role grants both for a `kubernetes.io/` signer, and when a subject's ClusterRoleBindings grant the two halves through different roles, an aggregated ClusterRole that gathers them from two roles included (reported on the binding that grants approve).",
             remediation: "Leave CSR approval to the controller manager's approvers; if a custom approver is needed, restrict approve to its own signer name with resourceNames.",
             example_fail: bound_cluster_role!(
@@ -294,6 +320,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "Validating and mutating webhook configurations, and validating and mutating admission policies and their bindings, decide what the API server admits. Whoever can write them can switch off the policy engine, or register a mutating webhook that receives every object sent to the API (Secrets included) and rewrites pods to run anything. Restricted with `resourceNames` to named configurations (an operator patching its own webhook's CA bundle) it is not reported.",
             remediation: "Remove create, update, patch and delete on admission configurations, or restrict them with resourceNames to the configurations the subject owns.",
             example_fail: bound_cluster_role!(
@@ -320,6 +347,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "`system:anonymous` and `system:unauthenticated` are every request without credentials (when anonymous authentication is on); `system:authenticated` is every identity the cluster authenticates, which includes every service account of every namespace and, on some managed clusters, any account of the cloud provider. A role bound to them is granted to everyone who can reach the API server. The default bindings Kubernetes and kubeadm create for discovery (`system:public-info-viewer`, `system:discovery`, `system:basic-user`, kube-public's `kubeadm:bootstrap-signer-clusterinfo`) are not reported.",
             remediation: "Bind the role to the specific users, groups or service accounts that need it instead of system:anonymous, system:unauthenticated or system:authenticated.",
             example_fail: cluster_binding!(
@@ -348,6 +376,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "A ClusterRoleBinding grants its role in every namespace, present and future, including kube-system. When the role names only namespaced resources (pods, deployments, configmaps...), RoleBindings in the namespaces that need it grant the same permissions with a smaller reach. Reported only when every resource of every rule is a known namespaced built-in resource; `*`, non-resource URLs, cluster-scoped kinds and custom resources are never assumed namespaced. A controller that truly works across all namespaces is the legitimate exception.",
             remediation: "Replace the ClusterRoleBinding with RoleBindings (which may still refer to the ClusterRole) in the namespaces the subject works in.",
             example_fail: bound_cluster_role!(
@@ -371,6 +400,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "A role that nothing binds grants nothing today, but it is a permission set nobody reviews, ready to be bound by anyone with `bind`, and often the leftover of a removed component. Periodic access review means removing what is unused. A ClusterRole counts as used when an aggregated ClusterRole of the input selects it or when it carries an `rbac.authorization.k8s.io/aggregate-to-*` label; Kubernetes' own roles (`system:*`, cluster-admin, admin, edit, view) are never reported. Evaluated only when the input has bindings: roles defined apart from their bindings cannot be judged.",
             remediation: "Delete the role if nothing uses it, or add the binding that uses it to the same input.",
             example_fail: "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: old-reader\n  namespace: shop\nrules:\n  - apiGroups: [\"\"]\n    resources: [\"configmaps\"]\n    verbs: [\"get\"]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: app\n  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: app\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n",
@@ -392,6 +422,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS,
             rationale: "A binding whose `roleRef` names a role that does not exist grants nothing, which usually means the deployment is broken, and grants whatever that role is given if someone creates it later, without anyone reviewing the binding again. A `Role` reference resolves in the binding's namespace only. Built-in ClusterRoles (cluster-admin, admin, edit, view, `system:*`) and kube-system's built-in Roles are not reported; a `roleRef.kind` other than Role or ClusterRole (or Role in a ClusterRoleBinding) is reported as the API server rejects it. Not evaluated when the input has no roles at all.",
             remediation: "Add the missing Role or ClusterRole to the input, fix the roleRef name and kind, or delete the binding.",
             example_fail: bound_role!(
@@ -415,6 +446,7 @@ pub static RULES: &[Rule] = &[
             area: Area::Rbac,
             severity: Severity::Low,
             scope: Scope::Inventory,
+            reads: RBAC_OBJECTS_AND_SERVICE_ACCOUNTS,
             rationale: "A binding to a service account that does not exist is dormant: whoever can create service accounts in that namespace can create one of that name and inherit the binding's permissions. To avoid reporting service accounts that other tools create, a subject is reported only when the input defines ServiceAccounts in the subject's namespace but not this one; the `default` service account, which every namespace has, is never reported. Not evaluated when the input has no ServiceAccounts.",
             remediation: "Add the ServiceAccount to the input next to its binding, fix the subject's name or namespace, or remove the subject.",
             example_fail: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: app\n  namespace: shop\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: app\n  namespace: shop\nsubjects:\n  - kind: ServiceAccount\n    name: ap\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: ClusterRole\n  name: view\n",

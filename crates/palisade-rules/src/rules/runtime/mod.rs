@@ -10,8 +10,9 @@
 use palisade_model::{FieldPath, Node, Object};
 
 use crate::context::{InventoryCtx, ObjectCtx};
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
-use crate::settings::{Settings, glob_match};
+use crate::models::glob::glob_match;
+use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
+use crate::settings::Settings;
 use crate::sink::Sink;
 
 const FALCO_DOC: &str = "https://falco.org/docs/getting-started/falco-kubernetes-quickstart/";
@@ -33,6 +34,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::Runtime,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Admission control and scanning only judge what is deployed; they cannot see a shell spawned in a container, a binary dropped at run time, or credentials read from a mounted secret. A runtime detection agent (Falco or an equivalent configured in `runtime_agents`), deployed as a DaemonSet on every node, is what notices an intrusion in progress, and regulated frameworks expect intrusion detection on in-scope systems. A DaemonSet confined by a nodeSelector or required node affinity (other than to an OS or architecture) leaves the other nodes unwatched. The rule is not evaluated on input without any workload.",
             remediation: "Deploy Falco (or your runtime security agent) as a DaemonSet without node restrictions, for example with the falcosecurity/falco Helm chart.",
             example_fail: "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: falco\n  namespace: falco\nspec:\n  selector:\n    matchLabels: {app: falco}\n  template:\n    metadata:\n      labels: {app: falco}\n    spec:\n      nodeSelector:\n        pool: payments\n      tolerations:\n        - operator: Exists\n      containers:\n        - name: falco\n          image: falcosecurity/falco:0.40.0\n",
@@ -51,7 +53,8 @@ pub static RULES: [Rule; 3] = [
             title: "Runtime detection agent does not tolerate every taint",
             area: Area::Runtime,
             severity: Severity::Medium,
-            scope: Scope::Kinds(&["DaemonSet"]),
+            scope: Scope::Kinds(&[GroupKind::new("apps", "DaemonSet")]),
+            reads: &[],
             rationale: "A DaemonSet pod is only scheduled on nodes whose taints it tolerates. The DaemonSet controller adds tolerations for the node-condition taints (not-ready, unreachable, pressure, unschedulable) itself, but not for control-plane nodes (`node-role.kubernetes.io/control-plane:NoSchedule`) or the custom taints of dedicated pools (GPU, PCI, tenant nodes), which are often exactly the nodes worth watching. Only a toleration with `operator: Exists` and no key tolerates every taint of its effect; one without an effect tolerates them all.",
             remediation: "Give the agent's pod template a toleration `{operator: Exists}` (no key, no effect) so it runs on every node.",
             example_fail: "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: falco\n  namespace: falco\nspec:\n  selector:\n    matchLabels: {app: falco}\n  template:\n    metadata:\n      labels: {app: falco}\n    spec:\n      tolerations:\n        - key: node-role.kubernetes.io/control-plane\n          operator: Exists\n          effect: NoSchedule\n      containers:\n        - name: falco\n          image: falcosecurity/falco:0.40.0\n",
@@ -71,6 +74,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::Runtime,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads, Input::kind("", "ConfigMap")],
             rationale: "Falco writes alerts to its own log by default. Unless they are forwarded to a SIEM or an alerting system, nobody triages them, they are lost when the pod restarts, and an intruder with node access can delete them; incident response and log review requirements assume alerts reach a central, protected store. Forwarding counts when a falcosidekick Deployment is present, or the Falco configuration (a ConfigMap key `falco.yaml`, or `-o` arguments) enables `http_output`, `grpc_output` or `program_output`, or enables `json_output` while a log shipper DaemonSet (Fluent Bit, Fluentd, Vector, Promtail, Alloy, Filebeat, OpenTelemetry Collector, Datadog) collects container logs. Not evaluated when no agent is in the input.",
             remediation: "Forward Falco alerts to your SIEM: deploy falcosidekick (Helm value `falcosidekick.enabled=true`) or enable `http_output` to your collector.",
             example_fail: FALCO_DS,

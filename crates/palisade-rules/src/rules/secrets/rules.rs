@@ -5,7 +5,7 @@ use palisade_model::{FieldPath, Node, Object};
 
 use super::detect::{Hint, assignments, high_entropy_secret, known_format};
 use crate::context::{InventoryCtx, ObjectCtx};
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const SECRETS_DOC: &str = "https://kubernetes.io/docs/concepts/configuration/secret/";
@@ -23,7 +23,8 @@ pub static RULES: [Rule; 5] = [
             title: "Secret manifest carries its data",
             area: Area::Secrets,
             severity: Severity::High,
-            scope: Scope::Kinds(&["Secret"]),
+            scope: Scope::Kinds(&[GroupKind::new("", "Secret")]),
+            reads: &[],
             rationale: "A Secret's `data` is only base64-encoded and `stringData` is plain text: a manifest that carries them puts the credential in every clone of the repository, every CI log that prints the manifest and every backup, where neither RBAC nor encryption at rest protects it, and rotating it means rewriting history. Secrets belong in a secret manager (External Secrets, Vault, the Secrets Store CSI driver) or, at the least, in encrypted form (SealedSecret, SOPS).",
             remediation: "Remove the Secret manifest from the repository, rotate the credentials it exposed, and deliver them through an ExternalSecret, a SealedSecret or the Secrets Store CSI driver.",
             example_fail: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: payments\ntype: Opaque\nstringData:\n  password: not-a-real-password\n",
@@ -43,6 +44,7 @@ pub static RULES: [Rule; 5] = [
             area: Area::Secrets,
             severity: Severity::High,
             scope: Scope::Workloads,
+            reads: &[],
             rationale: "A credential written as an `env[].value` is stored in the workload manifest itself: it is readable by anyone who can read the Deployment (a far wider group than those who can read Secrets), appears in `kubectl describe`, in the repository and in every rendered Helm release. Values are recognised by well-known credential formats (AWS, GitHub, Slack, Stripe, Google keys, private keys, JWTs, URLs with passwords) or by high entropy under a secret-like name; findings describe the value's shape only.",
             remediation: "Move the value into a secret manager and reference it (a mounted Secret volume, or `valueFrom.secretKeyRef` at the least), then rotate the exposed credential.",
             example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n      env:\n        - name: AWS_ACCESS_KEY_ID\n          value: AKIAIOSFODNN7EXAMPLE\n",
@@ -64,7 +66,8 @@ pub static RULES: [Rule; 5] = [
             title: "ConfigMap holds a secret value",
             area: Area::Secrets,
             severity: Severity::High,
-            scope: Scope::Kinds(&["ConfigMap"]),
+            scope: Scope::Kinds(&[GroupKind::new("", "ConfigMap")]),
+            reads: &[],
             rationale: "ConfigMaps are meant for non-confidential configuration: RBAC usually lets far more people and controllers read them than Secrets, they are not covered by encryption at rest unless configured, and their content is printed freely by tooling. A credential in a ConfigMap, whether a whole value or a line of an embedded configuration file, is effectively public inside the cluster and in the repository. Findings describe the value's shape and the line, never the value.",
             remediation: "Move the credential out of the ConfigMap into a secret manager (or a Secret mounted as a file), reference it from the configuration, and rotate it.",
             example_fail: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-config\n  namespace: payments\ndata:\n  application.properties: |\n    server.port=8080\n    spring.datasource.password=Xk9mQ2vL7pWzR4\n",
@@ -87,6 +90,7 @@ pub static RULES: [Rule; 5] = [
             area: Area::Secrets,
             severity: Severity::Low,
             scope: Scope::Workloads,
+            reads: &[],
             rationale: "Environment variables are inherited by every child process, dumped in crash reports and debug endpoints, visible in `/proc/<pid>/environ` to anything sharing the process namespace, and cannot be rotated without restarting the pod. A Secret mounted as a file is readable only where it is mounted, can be given restrictive file permissions, and is updated in place when the Secret changes. CIS Kubernetes 5.4.1 prefers files.",
             remediation: "Mount the Secret as a volume (`volumes[].secret`, read-only) and have the application read the file, instead of `env[].valueFrom.secretKeyRef` or `envFrom[].secretRef`.",
             example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n      env:\n        - name: DB_PASSWORD\n          valueFrom:\n            secretKeyRef: {name: db, key: password}\n",
@@ -109,6 +113,17 @@ pub static RULES: [Rule; 5] = [
             area: Area::Secrets,
             severity: Severity::Medium,
             scope: Scope::Inventory,
+            reads: &[
+                Input::Workloads,
+                Input::kind("", "Secret"),
+                Input::kind("", "Namespace"),
+                Input::kind("external-secrets.io", "ExternalSecret"),
+                Input::kind("secrets-store.csi.x-k8s.io", "SecretProviderClass"),
+                Input::kind("secrets.hashicorp.com", "VaultStaticSecret"),
+                Input::kind("secrets.hashicorp.com", "VaultDynamicSecret"),
+                Input::kind("secrets.hashicorp.com", "VaultPKISecret"),
+                Input::kind("secrets.hashicorp.com", "HCPVaultSecretsApp"),
+            ],
             rationale: "In a regulated namespace, credentials should come from an external secret manager that controls access, audits reads and rotates them: External Secrets (an ExternalSecret's target), the Secrets Store CSI driver (a SecretProviderClass's secretObjects, or a CSI volume) or Vault (agent injection, or a Vault Secrets Operator destination). A workload that mounts or reads a Secret whose data is committed alongside it depends on a credential that lives in the repository, outside any of those controls. Workloads that use Vault agent injection or CSI volumes do not reference Secret objects and are compliant by construction. Not evaluated when no regulated workload references a Secret.",
             remediation: "Create the Secret from the secret manager (an ExternalSecret with `target.name` set to the Secret's name, a SecretProviderClass `secretObjects` entry, or a Vault Secrets Operator resource), remove the committed manifest and rotate its values.",
             example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: payments\nstringData:\n  password: not-a-real-password\n---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n  volumes:\n    - name: db\n      secret: {secretName: db}\n",

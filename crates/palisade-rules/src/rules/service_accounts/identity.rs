@@ -11,7 +11,7 @@ use palisade_model::workload::PodTemplate;
 use super::{SaSource, ServiceAccountUse, is_static_pod, service_account_of};
 use crate::context::{InventoryCtx, ObjectCtx};
 use crate::finding::{Location, Related};
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const SA_DOC: &str =
@@ -28,6 +28,7 @@ pub(super) const SA001: Rule = Rule {
         area: Area::ServiceAccounts,
         severity: Severity::Medium,
         scope: Scope::Workloads,
+        reads: &[],
         rationale: "Every pod that names no ServiceAccount runs as the namespace's `default` one, so all of them share one identity: any permission granted to `default` for one workload (a RoleBinding added to fix one app) silently extends to every other pod in the namespace, and audit logs cannot tell them apart. CIS 5.1.5 asks that default ServiceAccounts not be actively used. `serviceAccountName` is read first, then the deprecated `serviceAccount` field the API server falls back to.",
         remediation: "Create a dedicated ServiceAccount for the workload and set `spec.serviceAccountName` in its pod template (with `automountServiceAccountToken: false` if it does not call the API).",
         example_fail: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n          image: registry.example.com/web:1.0\n",
@@ -48,6 +49,7 @@ pub(super) const SA006: Rule = Rule {
         area: Area::ServiceAccounts,
         severity: Severity::Medium,
         scope: Scope::Inventory,
+        reads: &[Input::Workloads],
         rationale: "A ServiceAccount is an identity: every permission bound to it is held by every pod that runs as it. When unrelated apps share one, each gets the union of what all of them need, a compromise of one hands over the others' access, and the API audit log cannot attribute a request to an app. Apps are told apart by the pod template's `app.kubernetes.io/name` label, then its `app` label, then the workload's name; objects owned by a controller (a Deployment's ReplicaSets, their Pods) are counted through their owner, and the `default` ServiceAccount is left to SA001.",
         remediation: "Give each app its own ServiceAccount (set `serviceAccountName` in each pod template) and bind to each only the permissions that app needs.",
         example_fail: "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      serviceAccountName: shop\n      containers:\n        - name: web\n          image: registry.example.com/web:1.0\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: billing\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: billing}\n  template:\n    metadata:\n      labels: {app: billing}\n    spec:\n      serviceAccountName: shop\n      containers:\n        - name: billing\n          image: registry.example.com/billing:1.0\n",

@@ -6,7 +6,7 @@ use palisade_model::FieldPath;
 
 use super::{find_service_account, is_static_pod, service_account_of};
 use crate::context::ObjectCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, GroupKind, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const SA_DOC: &str =
@@ -37,6 +37,7 @@ pub(super) const SA002: Rule = Rule {
         area: Area::ServiceAccounts,
         severity: Severity::Medium,
         scope: Scope::Workloads,
+        reads: &[Input::kind("", "ServiceAccount")],
         rationale: "Unless disabled, every container gets a token of the pod's ServiceAccount at /var/run/secrets/kubernetes.io/serviceaccount. Most applications never call the Kubernetes API, yet anyone who gains code execution or a file-read primitive in the container can use the token to act with whatever the ServiceAccount may do. Upstream precedence is followed: the pod's `automountServiceAccountToken` wins when set; otherwise the ServiceAccount's (looked up in the input by namespace and name); otherwise the token is mounted. The finding points at the pod's field when it enables the mount, at the ServiceAccount when its setting (or silence) decides, and at the pod spec when the ServiceAccount is not in the input.",
         remediation: "Set `automountServiceAccountToken: false` on the pod template (or on its ServiceAccount). A workload that calls the Kubernetes API should keep the token only where needed: set the field explicitly to true and waive this finding for that workload with the reason, or mount a projected serviceAccountToken volume with an audience and a short expiry.",
         example_fail: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: web\n  namespace: shop\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      serviceAccountName: web\n      containers:\n        - name: web\n          image: registry.example.com/web:1.0\n",
@@ -56,7 +57,8 @@ pub(super) const SA003: Rule = Rule {
         title: "A namespace's default ServiceAccount does not disable token automount",
         area: Area::ServiceAccounts,
         severity: Severity::Low,
-        scope: Scope::Kinds(&["ServiceAccount"]),
+        scope: Scope::Kinds(&[GroupKind::new("", "ServiceAccount")]),
+        reads: &[],
         rationale: "Every pod that names no ServiceAccount runs as `default`, including pods created later, by other teams or by tools, which no review of today's workloads covers. CIS 5.1.5 asks that each default ServiceAccount set `automountServiceAccountToken: false`, so those pods get no API credential unless they opt in. Only ServiceAccounts named `default` are checked here; other ServiceAccounts are judged through the workloads that use them (SA002).",
         remediation: "Set `automountServiceAccountToken: false` on the namespace's `default` ServiceAccount.",
         example_fail: "apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: default\n  namespace: shop\n",
@@ -76,7 +78,8 @@ pub(super) const SA004: Rule = Rule {
         title: "Secret of type kubernetes.io/service-account-token (non-expiring token)",
         area: Area::ServiceAccounts,
         severity: Severity::Medium,
-        scope: Scope::Kinds(&["Secret"]),
+        scope: Scope::Kinds(&[GroupKind::new("", "Secret")]),
+        reads: &[],
         rationale: "A Secret of type `kubernetes.io/service-account-token` is filled by the token controller with a ServiceAccount token that never expires and is not bound to any pod. It stays valid until the Secret is deleted, is readable by anyone who can read Secrets in the namespace, and, once copied, cannot be revoked short of deleting the ServiceAccount. Kubernetes stopped creating them automatically in 1.24 and the LegacyServiceAccountTokenCleanUp controller removes unused ones; a manifest that still declares one brings the long-lived credential back.",
         remediation: "Delete the Secret and obtain tokens through the TokenRequest API instead: a projected serviceAccountToken volume in the pod, or `kubectl create token` for short-lived external use.",
         example_fail: "apiVersion: v1\nkind: Secret\nmetadata:\n  name: ci-token\n  namespace: shop\n  annotations:\n    kubernetes.io/service-account.name: ci\ntype: kubernetes.io/service-account-token\n",
@@ -97,6 +100,7 @@ pub(super) const SA005: Rule = Rule {
         area: Area::ServiceAccounts,
         severity: Severity::Medium,
         scope: Scope::Workloads,
+        reads: &[],
         rationale: "A projected serviceAccountToken is a bearer credential: whoever copies it can use it until it expires. The kubelet refreshes projected tokens when 80% of their lifetime has passed, so a short lifetime costs nothing to a well-behaved client and bounds how long a leaked token is useful. Upstream's default is 3600 seconds; anything longer is reported. A value of exactly 3607 seconds is worse than it looks: the API server extends tokens requested for its own audiences with that lifetime to one year (the compatibility path for the kubelet's legacy clients).",
         remediation: "Set `expirationSeconds` to 3600 or less (at least 600) on the projected serviceAccountToken source, or omit it to get the 3600-second default.",
         example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n  volumes:\n    - name: vault-token\n      projected:\n        sources:\n          - serviceAccountToken:\n              audience: vault\n              path: token\n              expirationSeconds: 86400\n",

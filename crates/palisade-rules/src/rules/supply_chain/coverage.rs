@@ -22,7 +22,7 @@
 use palisade_model::{Inventory, Node, Object};
 use regex::Regex;
 
-use super::image::ImageRef;
+use crate::models::image::ImageRef;
 
 /// An enforcing verifier of one namespace.
 pub(crate) enum Verifier<'a> {
@@ -262,7 +262,7 @@ fn wildcard_match(pattern: &str, s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::supply_chain::image::parse;
+    use crate::models::image::parse;
 
     #[test]
     fn wildcard_matches_like_go_wildcard() {

@@ -9,9 +9,9 @@
 use palisade_model::workload::{Container, PodTemplate};
 use palisade_model::{FieldPath, Object};
 
-use super::image::{self, ImageRef};
 use crate::context::{InventoryCtx, ObjectCtx};
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::models::image::{self, images};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const REFERENCE_DOC: &str = "https://github.com/distribution/reference/blob/main/reference.go";
@@ -26,6 +26,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::SupplyChain,
             severity: Severity::Medium,
             scope: Scope::Workloads,
+            reads: &[],
             rationale: "A tag is a mutable pointer: whoever can push to the repository can make `app:1.4.2` mean different bytes tomorrow, and nodes that pull again (a new node, an evicted pod, `imagePullPolicy: Always`) run the new content without any change to the manifest. Only a digest (`@sha256:...`) names exactly the image that was scanned, signed and approved, which is what change management and signature verification rely on.",
             remediation: "Reference the image by digest (`registry.example.com/app:1.4.2@sha256:...`), resolving tags to digests in CI or with a mutating admission policy.",
             example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.4.2\n",
@@ -45,6 +46,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::SupplyChain,
             severity: Severity::Medium,
             scope: Scope::Workloads,
+            reads: &[],
             rationale: "An image without a tag is pulled as `:latest`, and `latest` moves with every push: two pods of the same Deployment can run different code, a rollback does not roll back, and nobody can say which version was running when an incident happened. Kubernetes also defaults `imagePullPolicy` to `Always` for such images, so every restart depends on the registry.",
             remediation: "Reference a specific version tag, ideally with its digest (`app:1.4.2@sha256:...`).",
             example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: registry.example.com:5000/app\n",
@@ -64,6 +66,7 @@ pub static RULES: [Rule; 3] = [
             area: Area::SupplyChain,
             severity: Severity::High,
             scope: Scope::Inventory,
+            reads: &[Input::Workloads],
             rationale: "Images from registries the organisation does not control bypass its scanning, signing and retention: a public image can be replaced or removed by its publisher, and a typo-squatted name runs someone else's code. Regulated frameworks expect software to come from approved, inventoried sources. The allowlist is the `registries` setting (prefixes); Docker Hub short names are normalised (`nginx` is `docker.io/library/nginx`), and without an allowlist the rule is not evaluated.",
             remediation: "Mirror the image into an approved registry and reference it there, or add the registry to the `registries` setting if it is approved.",
             example_fail: "# settings: registries=registry.example.com/\napiVersion: v1\nkind: Pod\nmetadata:\n  name: app\n  namespace: payments\nspec:\n  containers:\n    - name: app\n      image: nginx:1.27\n",
@@ -76,23 +79,6 @@ pub static RULES: [Rule; 3] = [
         check: Check::Inventory(check_registry),
     },
 ];
-
-/// A container, its image reference as written, and the reference parsed.
-pub(crate) type ContainerImage<'a> = (Container<'a>, &'a str, ImageRef<'a>);
-
-/// The containers of a template with their image, parsed (containers without an image or
-/// with an unparseable one are skipped). The image's path is built only for a finding
-/// ([`image_path`]).
-pub(crate) fn images<'a>(template: PodTemplate<'a>) -> Vec<ContainerImage<'a>> {
-    template
-        .containers()
-        .filter_map(|c| {
-            let text = c.node.str_at("image")?;
-            let parsed = image::parse(text).ok()?;
-            Some((c, text, parsed))
-        })
-        .collect()
-}
 
 pub(crate) fn image_path(template: &PodTemplate<'_>, c: &Container<'_>) -> FieldPath {
     template.container_path(c).key("image")

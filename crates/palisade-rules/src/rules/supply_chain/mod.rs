@@ -2,10 +2,8 @@
 //! them. SC001-SC003 read image references ([`images`]); SC004 looks for an enforcing
 //! signature verifier per regulated namespace ([`signing`]).
 
-pub mod image;
-pub(crate) mod images;
-pub(crate) use images::ContainerImage;
 mod coverage;
+mod images;
 mod signing;
 
 use std::sync::LazyLock;

@@ -19,17 +19,19 @@
 
 use std::collections::HashMap;
 
-use palisade_model::{FieldPath, Node, Object, ObjectRef};
+use palisade_model::{Node, Object};
 
 use super::coverage::{Sigstore, Verifier};
-use super::images::{describe, image_path, images};
+use super::images::{describe, image_path};
 
 use crate::context::InventoryCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
-use crate::rules::admission::engines::{
+use crate::models::image::images;
+use crate::models::namespace::namespace_labels;
+use crate::models::policy_engines::{
     gatekeeper_config_exempts, gatekeeper_constraint_applies, gatekeeper_denies, is_kyverno_policy,
-    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, namespace_labels, strings,
+    kyverno_enforces, kyverno_policy_scope, kyverno_rule_applies, strings,
 };
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 /// The label policy-controller requires on a namespace before it enforces there.
@@ -43,6 +45,17 @@ pub static RULES: [Rule; 1] = [Rule {
         area: Area::SupplyChain,
         severity: Severity::High,
         scope: Scope::Inventory,
+        reads: &[
+            Input::kind("", "Namespace"),
+            Input::Workloads,
+            Input::kind("", "ConfigMap"),
+            Input::kind("kyverno.io", "ClusterPolicy"),
+            Input::kind("kyverno.io", "Policy"),
+            Input::kind("policy.sigstore.dev", "ClusterImagePolicy"),
+            Input::kind("templates.gatekeeper.sh", "ConstraintTemplate"),
+            Input::Group("constraints.gatekeeper.sh"),
+            Input::kind("config.gatekeeper.sh", "Config"),
+        ],
         rationale: "Signing images in CI proves nothing unless the cluster refuses unsigned or wrongly signed images at admission. Without an enforcing verifier (Kyverno `verifyImages`, sigstore policy-controller, Gatekeeper with Ratify) anyone who can push to a registry or edit a manifest can run arbitrary code next to regulated data. Verifiers in audit or warn mode, policies whose match leaves the namespace out, and policy-controller in a namespace without its opt-in label all admit unsigned images. An enforcing verifier also checks only the images it matches: Kyverno those its `imageReferences` match (less `skipImageReferences`), policy-controller those a `ClusterImagePolicy` glob matches (others follow its `no-match-policy`, `deny` by default; a policy whose authority is `static: {action: pass}` verifies nothing), so each workload image in a regulated namespace that no enforcing verifier checks is reported where it is written.",
         remediation: "Deploy an image verification policy in enforce mode that matches Pods, and every image they run, in every regulated namespace (Kyverno `verifyImages` with `failureAction: Enforce`, a sigstore `ClusterImagePolicy` plus the `policy.sigstore.dev/include: \"true\"` namespace label, or a Ratify constraint with `enforcementAction: deny`).",
         example_fail: "# settings: regulated=payments\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: payments\n---\napiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: verify-images\nspec:\n  validationFailureAction: Audit\n  rules:\n    - name: cosign\n      match:\n        any:\n          - resources:\n              kinds: [Pod]\n      verifyImages:\n        - imageReferences: [\"registry.example.com/*\"]\n          attestors:\n            - entries:\n                - keys:\n                    publicKeys: \"-----BEGIN PUBLIC KEY-----...\"\n",
@@ -228,14 +241,7 @@ fn check_signing(ctx: &InventoryCtx<'_>, sink: &mut Sink) {
         let message = format!(
             "regulated namespace {ns:?} admits unsigned images: no admission policy verifies image signatures there in enforce mode ({detail})"
         );
-        match inventory.namespace(ns) {
-            Some(object) => {
-                sink.report(object, FieldPath::parse("metadata.name"), message);
-            }
-            None => {
-                sink.report_absent(ObjectRef::namespace_named(ns), message);
-            }
-        }
+        ctx.report_namespace(sink, ns, message);
     }
     report_unverified_images(ctx, &enforcing, sink);
 }

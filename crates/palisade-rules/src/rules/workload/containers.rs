@@ -6,7 +6,7 @@ use palisade_model::{FieldPath, Node};
 
 use super::{container_label, is_windows};
 use crate::context::ObjectCtx;
-use crate::rule::{Area, Check, Rule, RuleMeta, Scope, Severity};
+use crate::rule::{Area, Check, Input, Rule, RuleMeta, Scope, Severity};
 use crate::sink::Sink;
 
 const SECURITY_CONTEXT_DOC: &str =
@@ -24,6 +24,7 @@ pub(super) const WL001: Rule = Rule {
         area: Area::Workload,
         severity: Severity::Medium,
         scope: Scope::Workloads,
+        reads: &[],
         rationale: "A writable root filesystem lets an attacker who gains code execution in the container drop tools, modify binaries or configuration, and persist until the container restarts. With `readOnlyRootFilesystem: true` the image stays immutable and every writable location is an explicit volume (an `emptyDir` for scratch space), which also makes tampering visible. Regular and init containers are checked (init containers run the same images with the same access); ephemeral debug containers are not, and Windows pods are skipped because the API server forbids the field there.",
         remediation: "Set `securityContext.readOnlyRootFilesystem: true` on the container and mount an `emptyDir` volume at each path the application must write to (for example `/tmp`).",
         example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n",
@@ -44,6 +45,7 @@ pub(super) const WL002: Rule = Rule {
         area: Area::Workload,
         severity: Severity::Medium,
         scope: Scope::Workloads,
+        reads: &[],
         rationale: "Pod Security's restricted level requires a non-root user but says nothing about groups. A process whose primary or supplementary group is 0 can read and write every file owned by the root group: many images and host paths grant group 0 access (`/etc`, sockets, files created with a 0770 umask), and `fsGroup: 0` makes every volume the pod mounts group-owned by root. Running as a non-root user in the root group gives back much of what non-root took away.",
         remediation: "Set `runAsGroup` (pod or container `securityContext`; the container's value overrides the pod's) and `fsGroup` to a non-zero group ID, and remove 0 from `supplementalGroups`.",
         example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  securityContext:\n    runAsUser: 10001\n    runAsGroup: 0\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n",
@@ -64,6 +66,7 @@ pub(super) const WL003: Rule = Rule {
         area: Area::Workload,
         severity: Severity::Medium,
         scope: Scope::Workloads,
+        reads: &[Input::kind("", "LimitRange")],
         rationale: "Without a memory limit a container can use all the memory of its node: a leak, a hostile input or a compromised process then starves every other pod there and triggers node-level out-of-memory kills, a denial of service that crosses application and tenant boundaries. A limit makes the kernel kill only the offending container. The check is satisfied by the container's own `resources.limits.memory`, by a pod-level `spec.resources.limits.memory`, or by a LimitRange in the same namespace (in the input) whose `Container` item sets a `default` or `max` memory (the API server fills the limit in from it). Regular and init containers are checked; requests are not required.",
         remediation: "Set `resources.limits.memory` on every container (or a default through a LimitRange in the namespace).",
         example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n",
@@ -84,6 +87,7 @@ pub(super) const WL004: Rule = Rule {
         area: Area::Workload,
         severity: Severity::Low,
         scope: Scope::Workloads,
+        reads: &[Input::kind("", "LimitRange")],
         rationale: "Without a CPU limit a busy or compromised container (a crypto miner is the classic case) can take every idle CPU cycle of its node. CPU is compressible, so the harm is slowness rather than kills, and CPU requests already guarantee each pod its share; hence the low severity. Some teams deliberately run without CPU limits to avoid throttling: waive the rule for them. Satisfied as for memory: the container's own limit, a pod-level limit, or a LimitRange `default`/`max` for `Container` in the namespace.",
         remediation: "Set `resources.limits.cpu` on every container (or a default through a LimitRange in the namespace).",
         example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n",
@@ -104,6 +108,7 @@ pub(super) const WL005: Rule = Rule {
         area: Area::Workload,
         severity: Severity::Low,
         scope: Scope::Workloads,
+        reads: &[],
         rationale: "A tag can be moved to another image at any time. With `IfNotPresent` (Kubernetes' default for any tag other than `latest`) or `Never`, each node keeps running whatever it pulled first under that tag, so nodes may run different images, a rollback to the tag may not be what was reviewed, and the registry's access checks are skipped for images already cached on the node: any pod there can use a private image without pull credentials. Pinning the image by digest (`@sha256:...`) removes the ambiguity; otherwise `Always` makes the kubelet resolve the tag against the registry on every start.",
         remediation: "Pin the image by digest (`image: registry.example.com/app@sha256:...`), or set `imagePullPolicy: Always`.",
         example_fail: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  containers:\n    - name: app\n      image: registry.example.com/app:1.0\n",

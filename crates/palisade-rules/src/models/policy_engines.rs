@@ -1,29 +1,11 @@
-//! Shared knowledge about admission policy engines and how their policies select
-//! namespaces: Kyverno `ClusterPolicy`/`Policy`, Gatekeeper constraints and `Config`,
-//! sigstore policy-controller `ClusterImagePolicy`. Used by the admission and supply-chain
-//! rules.
+//! Admission policy engines and how their policies select namespaces: Kyverno
+//! `ClusterPolicy`/`Policy`, Gatekeeper constraints and `Config`, sigstore policy-controller
+//! `ClusterImagePolicy`. The supply-chain rules read them (which verifier covers a
+//! namespace); the namespaces' labels come from [`super::namespace`].
 
 use palisade_model::{Inventory, LabelSelector, Node, Object};
 
-use crate::settings::glob_match;
-
-/// The label the API server sets on every Namespace (since Kubernetes 1.21, GA in 1.22).
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
-
-/// A namespace's labels as admission webhooks see them: the Namespace object's labels (when
-/// it is in the input) plus the automatic `kubernetes.io/metadata.name`.
-pub fn namespace_labels<'a>(inventory: &'a Inventory, name: &'a str) -> Vec<(&'a str, &'a str)> {
-    let mut labels: Vec<(&str, &str)> = inventory
-        .namespace(name)
-        .map(|ns| {
-            ns.labels()
-                .filter(|(k, _)| *k != NAMESPACE_NAME_LABEL)
-                .collect()
-        })
-        .unwrap_or_default();
-    labels.push((NAMESPACE_NAME_LABEL, name));
-    labels
-}
+use crate::models::glob::glob_match;
 
 /// Whether the optional selector under `node[key]` selects the namespace. An absent or null
 /// selector selects everything; an invalid one selects nothing (the API server rejects it).

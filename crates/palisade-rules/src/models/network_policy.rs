@@ -23,13 +23,13 @@
 //!   selects it; traffic is then allowed when any rule of any such policy matches it.
 //!   Policies are additive; there is no order and no deny.
 //!
-//! The rules of this area need isolation and rule shapes only; the traffic queries
+//! The network rules need isolation and rule shapes only; the traffic queries
 //! (`allows_pod_to_pod`, `allows_ip`, `Peer::selects_pod`) complete the semantics for
 //! cross-object rules and are held to upstream by the unit tests below.
 //!
 //! Policies the API server would refuse (bad selector, bad CIDR, a peer with both an
 //! `ipBlock` and a selector) are not parsed: they never exist in a cluster.
-//! Ports are kept only as "restricted or not": the rules here never need to match them.
+//! Ports are kept only as "restricted or not": the rules never need to match them.
 
 #![cfg_attr(not(test), allow(dead_code))]
 
@@ -38,17 +38,21 @@ use std::net::IpAddr;
 use palisade_model::workload::PodTemplate;
 use palisade_model::{FieldPath, Inventory, LabelSelector, Node, Object};
 
-/// The API groups NetworkPolicy was served from (`extensions/v1beta1` for old manifests).
-/// Calico's and Cilium's kinds of the same name live in other groups and are not these.
-const GROUPS: [&str; 2] = ["networking.k8s.io", "extensions"];
+use super::namespace::NAMESPACE_NAME_LABEL;
+use crate::rule::GroupKind;
 
-/// The label the API server sets on every namespace (Kubernetes 1.22+), whatever the
-/// manifest says: its value is always the namespace's name.
-pub const NAMESPACE_NAME_LABEL: &str = "kubernetes.io/metadata.name";
+/// NetworkPolicy in the API groups it was served from (`extensions/v1beta1` for old
+/// manifests). Calico's and Cilium's kinds of the same name live in other groups and are
+/// not these.
+pub const KINDS: &[GroupKind] = &[
+    GroupKind::new("networking.k8s.io", "NetworkPolicy"),
+    GroupKind::new("extensions", "NetworkPolicy"),
+];
 
 /// Whether `object` is a Kubernetes NetworkPolicy.
 pub fn is_network_policy(object: &Object) -> bool {
-    object.kind() == "NetworkPolicy" && GROUPS.contains(&object.id.group())
+    let (group, kind) = (object.id.group(), object.kind());
+    KINDS.iter().any(|k| k.is(group, kind))
 }
 
 /// A traffic direction, as `policyTypes` names it.

@@ -1,5 +1,6 @@
-//! kube-apiserver command lines: finding the API server container in the input and reading
-//! its flags the way the binary does.
+//! kube-apiserver command lines: finding the API server container among the workloads and
+//! reading its flags the way the binary does. The control-plane rules judge the flags; the
+//! engine's shared views hold the API servers found (`InventoryCtx::apiservers`).
 //!
 //! The API server parses its command line with spf13/pflag (through cobra). Reproduced here:
 //! - `--name=value` and `--name value`: a non-boolean flag without `=` takes the next
@@ -20,10 +21,8 @@
 //! Findings point at the list item holding the flag, or at the container's `command` when
 //! the flag is absent.
 
-use palisade_model::workload::Container;
+use palisade_model::workload::{Container, PodTemplate};
 use palisade_model::{FieldPath, Node, Object};
-
-use crate::context::InventoryCtx;
 
 /// Boolean flags of kube-apiserver that this module may meet. A flag missing from this list
 /// is read as a non-boolean flag (it consumes the next argument when written without `=`),
@@ -182,9 +181,6 @@ impl ApiServer<'_> {
     }
 }
 
-/// The reason rules give when the input has no kube-apiserver manifest.
-pub const NO_APISERVER: &str = "the input has no kube-apiserver manifest (a Pod or workload whose container runs the kube-apiserver binary); on managed clusters the provider runs the API server and its flags are not visible";
-
 /// Whether a program path names the kube-apiserver binary.
 fn is_apiserver_binary(program: &str) -> bool {
     program.rsplit('/').next() == Some("kube-apiserver")
@@ -250,15 +246,11 @@ fn apiserver_tokens<'a>(
     Some(tokens)
 }
 
-/// Every kube-apiserver container in the input (static Pods and, should a hosted control
-/// plane run it so, any workload), in input order.
-pub fn apiservers<'a>(ctx: &InventoryCtx<'a>) -> &'a [ApiServer<'a>] {
-    ctx.views.apiservers.get_or_init(|| find_apiservers(ctx))
-}
-
-fn find_apiservers<'a>(ctx: &InventoryCtx<'a>) -> Vec<ApiServer<'a>> {
+/// Every kube-apiserver container of `workloads` (static Pods and, should a hosted control
+/// plane run it so, any workload), in their order.
+pub fn find<'a>(workloads: &[(&'a Object, PodTemplate<'a>)]) -> Vec<ApiServer<'a>> {
     let mut found = Vec::new();
-    for &(object, template) in ctx.workloads() {
+    for &(object, template) in workloads {
         for container in template.containers() {
             // The cheap test first: most containers are not the API server.
             if !runs_apiserver(&container) {
@@ -276,23 +268,6 @@ fn find_apiservers<'a>(ctx: &InventoryCtx<'a>) -> Vec<ApiServer<'a>> {
         }
     }
     found
-}
-
-/// Runs `check` on every kube-apiserver of the input, or declares the rule not evaluated
-/// when there is none.
-pub fn each_apiserver(
-    ctx: &InventoryCtx<'_>,
-    sink: &mut crate::sink::Sink,
-    mut check: impl FnMut(&ApiServer<'_>, &mut crate::sink::Sink),
-) {
-    let servers = apiservers(ctx);
-    if servers.is_empty() {
-        sink.not_evaluated(NO_APISERVER);
-        return;
-    }
-    for server in servers {
-        check(server, sink);
-    }
 }
 
 #[cfg(test)]

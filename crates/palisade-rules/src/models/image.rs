@@ -1,4 +1,6 @@
-//! Container image references, parsed the way the container runtime does.
+//! Container image references, parsed the way the container runtime does, and the images
+//! of a pod template's containers. The supply-chain rules read them; each object's context
+//! parses its images once for all of them (`ObjectCtx::images`).
 //!
 //! Transcribes the grammar of `github.com/distribution/reference` (`reference.go`,
 //! `normalize.go`): `reference := name [ ":" tag ] [ "@" digest ]`, where the first
@@ -9,6 +11,8 @@
 //! therefore not a tag, and `name@digest` has no tag but is pinned.
 
 use std::borrow::Cow;
+
+use palisade_model::workload::{Container, PodTemplate};
 
 /// A parsed, normalised image reference, borrowing from the reference text where
 /// normalisation leaves it unchanged (every rule parses every container's image).
@@ -271,6 +275,23 @@ pub fn allowed_by(repository: &str, entry: &str) -> bool {
         || repository
             .strip_prefix(entry.as_str())
             .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// A container, its image reference as written, and the reference parsed.
+pub type ContainerImage<'a> = (Container<'a>, &'a str, ImageRef<'a>);
+
+/// The containers of a template with their image, parsed (containers without an image or
+/// with an unparseable one are skipped). The image's path is built only for a finding
+/// ([`image_path`]).
+pub fn images<'a>(template: PodTemplate<'a>) -> Vec<ContainerImage<'a>> {
+    template
+        .containers()
+        .filter_map(|c| {
+            let text = c.node.str_at("image")?;
+            let parsed = parse(text).ok()?;
+            Some((c, text, parsed))
+        })
+        .collect()
 }
 
 #[cfg(test)]
