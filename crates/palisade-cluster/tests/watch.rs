@@ -269,7 +269,7 @@ fn async_collection_and_watch_read_what_the_blocking_collection_reads() {
         assert_eq!(settings["apiVersion"], "v1");
         if kubeconfig == &admin {
             assert!(collected.unlisted.is_empty(), "{:?}", collected.unlisted);
-            assert!(collected.resources >= 25, "{}", collected.resources);
+            assert!(collected.resources >= 20, "{}", collected.resources);
             assert!(collected.objects.len() > 100, "{}", collected.objects.len());
             assert!(find(&collected.objects, "ReplicaSet", "web-5d9f").is_none());
             assert_eq!(collected.left_to_controller, 1);
