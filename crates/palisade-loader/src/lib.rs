@@ -168,11 +168,22 @@ pub mod testing {
     use crate::{Limits, LoadWarning, split_documents};
 
     /// One chunk's reading by both parsers: the fast path's (`None` when it declined) and
-    /// the general parser's (`None` on an error).
+    /// the general parser's (its error message on an error).
     pub type Readings = (
         Option<(Document, Vec<LoadWarning>)>,
-        Option<(Document, Vec<LoadWarning>)>,
+        Result<(Document, Vec<LoadWarning>), String>,
     );
+
+    /// Errors of the general parser (saphyr-parser 0.3.4) on YAML that Kubernetes
+    /// (sigs.k8s.io/yaml) reads: where the fast path accepts such a document it is right and
+    /// the general parser is not, so the differential checks do not count it as a
+    /// disagreement. Each entry is pinned by a test in tests/fast_path.rs that fails once
+    /// the parser is fixed.
+    pub fn known_general_parser_defect(message: &str) -> bool {
+        // `[k -]`, `{m: k -}`: saphyr checks "`-` before a flow indicator" at every
+        // character of a plain scalar, not only at its start (YAML 1.2 ns-plain-first).
+        message.contains("plain scalar cannot start with '-' followed by ,[]{}")
+    }
 
     pub fn both_parsers(text: &str, limits: &Limits) -> Vec<Readings> {
         let file: Arc<str> = "t.yaml".into();
@@ -185,12 +196,10 @@ pub mod testing {
                     .flatten()
                     .map(|d| (d.doc, d.warnings));
                 let mut general = crate::yaml::parse_general(c, &file, limits);
-                let general = match general.len() {
-                    1 => general
-                        .pop()
-                        .and_then(Result::ok)
-                        .map(|d| (d.doc, d.warnings)),
-                    _ => None,
+                let general = match (general.len(), general.pop()) {
+                    (1, Some(Ok(d))) => Ok((d.doc, d.warnings)),
+                    (1, Some(Err(e))) => Err(e.to_string()),
+                    (n, _) => Err(format!("{n} documents in one chunk")),
                 };
                 (fast, general)
             })

@@ -3,7 +3,7 @@
 //! on hand-picked corners, and on generated block-style YAML.
 
 use palisade_loader::Limits;
-use palisade_loader::testing::{both_parsers, difference};
+use palisade_loader::testing::{both_parsers, difference, known_general_parser_defect};
 use palisade_testkit::{Rng, env_count};
 
 /// Returns how many chunks the fast path accepted; panics on any disagreement.
@@ -15,8 +15,12 @@ fn check(text: &str) -> (usize, usize) {
         let Some((fast_doc, fast_warnings)) = fast else {
             continue;
         };
-        let Some((general_doc, general_warnings)) = general else {
-            panic!("chunk {i}: the fast path accepted what the general parser rejects:\n{text}");
+        let (general_doc, general_warnings) = match general {
+            Ok(reading) => reading,
+            Err(e) if known_general_parser_defect(&e) => continue,
+            Err(e) => panic!(
+                "chunk {i}: the fast path accepted what the general parser rejects ({e}):\n{text}"
+            ),
         };
         if let Some(d) = difference(fast_doc.root(), general_doc.root(), "$") {
             panic!("chunk {i}: {d}\n--- input ---\n{text}");
@@ -275,4 +279,25 @@ fn report_acceptance() {
         lines.push(format!("{a}/{t} {text:?}"));
     }
     eprintln!("{}", lines.join("\n"));
+}
+
+/// A `-` inside a plain scalar in a flow collection: Kubernetes (sigs.k8s.io/yaml) reads
+/// `{m: k -}` as `m: "k -"`, and so does the fast path; the general parser rejects it (the
+/// one entry of `known_general_parser_defect`). When a saphyr-parser upgrade fixes this,
+/// the second assertion fails: remove the exception then.
+#[test]
+fn dash_inside_a_flow_scalar_reads_as_kubernetes_does() {
+    for (text, want) in [("a: {m: k -}\n", "k -"), ("a: [k -, b]\n", "k -")] {
+        let mut readings = both_parsers(text, &Limits::default());
+        let (fast, general) = readings.pop().expect("one chunk");
+        let (doc, _) = fast.expect("the fast path reads it");
+        let a = doc.root().get("a").expect("key a");
+        let got = a
+            .get("m")
+            .or_else(|| a.items().get(0))
+            .and_then(|n| n.as_str());
+        assert_eq!(got, Some(want), "{text}");
+        let err = general.expect_err("saphyr-parser 0.3.4 rejects it");
+        assert!(known_general_parser_defect(&err), "{err}");
+    }
 }
