@@ -3,8 +3,11 @@
 //
 //	oracle yaml2json   YAML stream on stdin -> one JSON line per document, converted exactly as
 //	                   kubectl/the API server do (apimachinery YAML reader + sigs.k8s.io/yaml)
-//	oracle psa         JSON lines {"level","version","pod"} on stdin -> the Pod Security
-//	                   Admission check results for each, from k8s.io/pod-security-admission
+//	oracle psa         JSON lines {"level","version","pod","defaults"} on stdin -> the Pod
+//	                   Security Admission check results for each, from
+//	                   k8s.io/pod-security-admission, after the API server's defaulting for a
+//	                   Pod or a pod template when "defaults" is "pod" or "template" (for a
+//	                   Pod also the Pod strategy's PrepareForCreate, as on create)
 //	oracle policy      JSON lines {"labels": {...}} -> the namespace policy PSA derives
 //	oracle selector    JSON lines {"selector": LabelSelector, "labels": {...}} -> whether
 //	                   metav1.LabelSelectorAsSelector accepts the selector and matches the labels
@@ -15,6 +18,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -25,6 +29,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/kubernetes/pkg/apis/core"
+	k8sv1 "k8s.io/kubernetes/pkg/apis/core/v1"
+	podregistry "k8s.io/kubernetes/pkg/registry/core/pod"
 	"k8s.io/pod-security-admission/api"
 	"k8s.io/pod-security-admission/policy"
 	sigsjson "sigs.k8s.io/json"
@@ -97,6 +104,21 @@ type psaRequest struct {
 	Level   string          `json:"level"`
 	Version string          `json:"version"`
 	Pod     json.RawMessage `json:"pod"`
+	// "pod" or "template": apply the API server's defaulting for a Pod or for a pod
+	// template (k8s.io/kubernetes/pkg/apis/core/v1) before evaluating, as admission sees
+	// the object; empty: evaluate the object as written.
+	Defaults string `json:"defaults"`
+}
+
+// prepareForCreate applies the Pod strategy's PrepareForCreate, as the API server does on
+// create, through the internal type the registry works on.
+func prepareForCreate(pod *corev1.Pod) error {
+	var internal core.Pod
+	if err := k8sv1.Convert_v1_Pod_To_core_Pod(pod, &internal, nil); err != nil {
+		return err
+	}
+	podregistry.Strategy.PrepareForCreate(context.Background(), &internal)
+	return k8sv1.Convert_core_Pod_To_v1_Pod(&internal, pod, nil)
 }
 
 type psaResult struct {
@@ -131,6 +153,22 @@ func psa(in io.Reader, out io.Writer) error {
 				return e
 			}
 			continue
+		}
+		switch req.Defaults {
+		case "pod":
+			k8sv1.SetObjectDefaults_Pod(&pod)
+			// Creating a Pod runs its strategy's PrepareForCreate before validating admission
+			// (feature-gated field drops, the AppArmor annotation-to-field sync).
+			if err := prepareForCreate(&pod); err != nil {
+				return err
+			}
+		case "template":
+			template := corev1.PodTemplate{Template: corev1.PodTemplateSpec{ObjectMeta: pod.ObjectMeta, Spec: pod.Spec}}
+			k8sv1.SetObjectDefaults_PodTemplate(&template)
+			pod.ObjectMeta, pod.Spec = template.Template.ObjectMeta, template.Template.Spec
+		case "":
+		default:
+			return fmt.Errorf("unknown defaults %q", req.Defaults)
 		}
 		results := []psaResult{}
 		lv := api.LevelVersion{Level: level, Version: version}
