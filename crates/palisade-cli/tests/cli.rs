@@ -335,7 +335,7 @@ fn pss_level_scans_equal_upstream_admission() {
                 };
                 let pod = json!({"metadata": t.metadata.map(|m| m.to_json()).unwrap_or(json!({})), "spec": t.spec.to_json()});
                 requests
-                    .push_str(&json!({"level": level, "version": version, "pod": pod}).to_string());
+                    .push_str(&json!({"level": level, "version": version, "pod": pod, "defaults": t.defaulting.as_str()}).to_string());
                 requests.push('\n');
                 keys.push(format!(
                     "{} {}/{}/{}",

@@ -10,6 +10,7 @@
 //! line and column only when a finding is reported, falling back to the nearest parent that
 //! exists (so a finding about a missing field still points somewhere useful).
 
+pub mod defaults;
 mod inventory;
 mod node;
 mod object;

@@ -6,6 +6,7 @@
 
 use std::sync::LazyLock;
 
+use crate::defaults::Defaulting;
 use crate::node::{Document, Node};
 use crate::object::Object;
 use crate::path::FieldPath;
@@ -20,6 +21,8 @@ pub struct PodTemplate<'a> {
     pub spec: Node<'a>,
     /// Path of the template (`""` for a Pod, `spec.template` for a Deployment, ...).
     pub prefix: &'a FieldPath,
+    /// Which API-server defaults apply to this pod spec (see [`crate::defaults`]).
+    pub defaulting: Defaulting,
 }
 
 impl<'a> PodTemplate<'a> {
@@ -128,6 +131,7 @@ struct TemplateLocation {
     template: FieldPath,
     /// The same path as keys and indexes, walked for every object of the kind.
     steps: Vec<Step>,
+    defaulting: Defaulting,
 }
 
 #[derive(Clone, Debug)]
@@ -146,11 +150,18 @@ impl TemplateLocation {
                 crate::path::Segment::Index(i) => Step::Index(i),
             })
             .collect();
+        // Only the core Pod is a pod; every other location holds a pod template.
+        let defaulting = if kind == "Pod" && groups.iter().any(|g| g.is_empty()) {
+            Defaulting::Pod
+        } else {
+            Defaulting::Template
+        };
         TemplateLocation {
             groups,
             kind: kind.to_string(),
             template,
             steps,
+            defaulting,
         }
     }
 
@@ -249,6 +260,7 @@ impl PodSpecLocator {
             metadata: template.get("metadata"),
             spec: template.get("spec").unwrap_or(Document::empty_map()),
             prefix: &location.template,
+            defaulting: location.defaulting,
         })
     }
 }

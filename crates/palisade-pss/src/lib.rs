@@ -7,8 +7,9 @@
 //! `tests/oracle.rs` in the rules crate and `tools/oracle`).
 //!
 //! Inputs are model [`PodTemplate`](palisade_model::workload::PodTemplate)s read with the Go
-//! decoder's semantics: an explicit `null` is the same as absent, a missing bool is `false`.
-//! API-server defaulting is deliberately not applied (see docs/pss.md).
+//! decoder's semantics: an explicit `null` is the same as absent, a missing bool is `false`,
+//! and the API server's defaulting that changes a verdict applied the way admission sees it
+//! (`palisade_model::defaults`; docs/defaulting.md).
 
 mod checks;
 mod level;

@@ -160,13 +160,18 @@ fn container(rng: &mut Rng) -> Value {
         let n = 1 + rng.below(2);
         let ports: Vec<Value> = (0..n)
             .map(|_| {
-                match rng.maybe(
+                // Unset and zero ports too: hostNetwork Pods get hostPort = containerPort.
+                let mut port = serde_json::Map::new();
+                if let Some(cp) = rng.maybe(90, &[json!(80), json!(53), json!(0)]) {
+                    port.insert("containerPort".into(), cp);
+                }
+                if let Some(hp) = rng.maybe(
                     60,
                     &[json!(0), json!(80), json!(8080), json!(10000), json!(-1)],
                 ) {
-                    Some(hp) => json!({"containerPort": 80, "hostPort": hp}),
-                    None => json!({"containerPort": 80}),
+                    port.insert("hostPort".into(), hp);
                 }
+                Value::Object(port)
             })
             .collect();
         c.insert("ports".into(), Value::Array(ports));
@@ -202,11 +207,15 @@ fn volume(rng: &mut Rng, i: usize) -> Value {
         ("iscsi", json!({"targetPortal": "t", "iqn": "i", "lun": 0})),
         ("cephfs", json!({"monitors": ["m"]})),
         ("none", Value::Null),
+        ("hostPath", Value::Null),
+        ("notASource", json!({})),
     ];
     let (k, v) = rng.pick(&sources);
     let mut o = serde_json::Map::new();
     o.insert("name".into(), json!(format!("v{i}")));
-    if !v.is_null() {
+    // `none` writes no source; an explicit null or an unknown key is also no source to the
+    // API server, which defaults all three to emptyDir.
+    if k != "none" {
         o.insert(k.into(), v);
     }
     Value::Object(o)
@@ -299,6 +308,16 @@ fn versions() -> Vec<Version> {
     v
 }
 
+/// Even pods are evaluated as Pods, odd ones as a Deployment's template: the API server
+/// defaults the two differently (hostNetwork ports are filled in Pods only).
+fn as_kind(i: usize, pod: &Value) -> Value {
+    if i.is_multiple_of(2) {
+        return pod.clone();
+    }
+    json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+        "spec": {"template": {"metadata": pod["metadata"], "spec": pod["spec"]}}})
+}
+
 #[test]
 fn pod_security_matches_upstream_admission() {
     let Some(bin) = oracle() else { return };
@@ -317,8 +336,10 @@ fn pod_security_matches_upstream_admission() {
         ] {
             for level in [Level::Baseline, Level::Restricted] {
                 let lv = LevelVersion::new(level, version);
+                // The oracle applies upstream's own defaulting for the same kind.
+                let defaults = if i % 2 == 0 { "pod" } else { "template" };
                 input.push_str(
-                    &json!({"level": level.as_str(), "version": version.to_string(), "pod": p})
+                    &json!({"level": level.as_str(), "version": version.to_string(), "pod": p, "defaults": defaults})
                         .to_string(),
                 );
                 input.push('\n');
@@ -331,7 +352,8 @@ fn pod_security_matches_upstream_admission() {
     let locator = PodSpecLocator::builtin();
     let objects: Vec<Object> = pods
         .iter()
-        .map(|p| Object::from_json(p, Origin::Cluster).unwrap())
+        .enumerate()
+        .map(|(i, p)| Object::from_json(&as_kind(i, p), Origin::Cluster).unwrap())
         .collect();
     let mut failing_checks = std::collections::BTreeSet::new();
     for ((i, lv), expected) in cases.iter().zip(&upstream) {

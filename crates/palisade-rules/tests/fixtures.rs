@@ -179,7 +179,7 @@ fn pod_security_fixtures_agree_with_upstream_admission() {
                 "metadata": template.metadata.map(|m| m.to_json()).unwrap_or(json!({})),
                 "spec": template.spec.to_json(),
             });
-            requests.push_str(&json!({"level": policy.level.as_str(), "version": policy.version.to_string(), "pod": pod}).to_string());
+            requests.push_str(&json!({"level": policy.level.as_str(), "version": policy.version.to_string(), "pod": pod, "defaults": template.defaulting.as_str()}).to_string());
             requests.push('\n');
             let results: Vec<serde_json::Value> = pss_evaluate(policy, &PodView::new(template))
                 .into_iter()

@@ -1,14 +1,14 @@
-//! `appArmorProfile` (baseline, v1.0): profile fields and the beta annotations.
+//! `appArmorProfile` (baseline, v1.0): profile fields and the beta annotations, with the
+//! annotations a Pod's creation copies into container fields (`crate::defaults`).
 
 use std::collections::BTreeSet;
 
 use palisade_model::Node;
+use palisade_model::defaults::{APP_ARMOR_ANNOTATION_PREFIX, app_armor_from_annotation};
 
 use super::{Forbidden, containers_phrase};
 use crate::message::{go_quote, join_quote, pluralize};
 use crate::pod::{PodView, container_sc_field};
-
-const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
 fn allowed_type(t: &str) -> bool {
     matches!(t, "RuntimeDefault" | "Localhost")
@@ -57,6 +57,13 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
                         .key("type"),
                 );
             }
+        } else if let Some(synced) = app_armor_from_annotation(pod.template(), &c) {
+            // The API server copies the annotation into the field before admission; only
+            // `unconfined` can be forbidden, and its annotation is reported below.
+            if !allowed_type(synced.profile_type) {
+                bad_containers.push(c.name());
+                bad_values.insert(synced.profile_type.to_string());
+            }
         }
     }
     if !bad_containers.is_empty() {
@@ -64,7 +71,7 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     }
     let mut bad_annotations: Vec<(String, &str)> = pod
         .annotations()
-        .filter(|(k, v)| k.starts_with(ANNOTATION_PREFIX) && !allowed_annotation(v))
+        .filter(|(k, v)| k.starts_with(APP_ARMOR_ANNOTATION_PREFIX) && !allowed_annotation(v))
         .map(|(k, v)| (format!("{k}={}", go_quote(v)), k))
         .collect();
     bad_annotations.sort();

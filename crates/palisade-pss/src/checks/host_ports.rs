@@ -1,6 +1,9 @@
-//! `hostPorts` (baseline, v1.0): no container port may set a non-zero hostPort.
+//! `hostPorts` (baseline, v1.0): no container port may set a non-zero hostPort (after the
+//! API server's hostNetwork defaulting of Pods, see `palisade_model::defaults`).
 
 use std::collections::BTreeSet;
+
+use palisade_model::defaults::host_port;
 
 use super::{Forbidden, containers_phrase};
 use crate::message::pluralize;
@@ -20,7 +23,8 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
             .flat_map(|p| p.items())
             .enumerate()
         {
-            let host_port = port.get("hostPort").and_then(|n| n.as_i64()).unwrap_or(0);
+            // A hostNetwork Pod's ports get hostPort = containerPort before admission.
+            let host_port = host_port(pod.template(), &c, port).value();
             if host_port != 0 {
                 if valid {
                     fields.push(pod.container_path(&c).key("ports").index(j).key("hostPort"));

@@ -1,7 +1,10 @@
 //! `restrictedVolumes` (restricted, v1.0; replaces `hostPathVolumes`): only the listed
 //! volume sources. `image` is allowed at every version, as in upstream since Kubernetes 1.33.
+//! A volume with no source is judged as the `emptyDir` the API server defaults it to.
 
 use std::collections::BTreeSet;
+
+use palisade_model::defaults::volume_defaults_to_empty_dir;
 
 use super::Forbidden;
 use crate::message::{join_quote, pluralize};
@@ -49,7 +52,8 @@ pub(crate) fn check(pod: &PodView<'_>) -> Option<Forbidden> {
     let mut types = BTreeSet::new();
     let mut fields = Vec::new();
     for (i, volume) in pod.volumes().enumerate() {
-        if ALLOWED.iter().any(|s| volume.get(s).is_some()) {
+        // A volume without a source is an emptyDir by the time admission sees it.
+        if ALLOWED.iter().any(|s| volume.get(s).is_some()) || volume_defaults_to_empty_dir(volume) {
             continue;
         }
         names.push(volume.str_at("name").unwrap_or(""));
