@@ -177,7 +177,11 @@ fn upstream_cases(oracle_bin: &str) -> Vec<Case> {
     let mut cases = Vec::new();
     for (((policy, outcome, file), text), pod) in files.iter().zip(&texts).zip(converted) {
         assert!(pod.get("error").is_none(), "{}: {pod}", file.display());
-        let pod = pod["ok"].clone();
+        let mut pod = pod["ok"].clone();
+        // As upstream's createPod does: fixture names (`capabilities_baseline0`) are not
+        // valid object names, and neither affects a Pod Security verdict.
+        pod["metadata"]["name"] = json!("test");
+        pod["spec"]["serviceAccountName"] = json!("default");
         let name = format!(
             "{}/v1.{}/{outcome}/{}",
             policy.level,
@@ -451,9 +455,19 @@ fn pod_security_verdicts_match_the_api_server() {
         failures.len(),
         failures.join("\n")
     );
-    // Upstream's fixtures are valid objects: every one of them must have been compared.
-    let upstream_invalid = invalid.iter().filter(|i| i.contains("/v1.")).count();
-    assert_eq!(upstream_invalid, 0, "upstream fixtures refused as invalid");
+    // Upstream's fixtures are valid objects, except the v1.35+ `procMount: Unmasked` fail
+    // fixtures without `hostUsers: false`, which the v1.37 API server's validation refuses
+    // before admission: every other one must have been compared.
+    let upstream_invalid: Vec<&String> = invalid
+        .iter()
+        .filter(|i| {
+            i.contains("/v1.") && !i.contains("`hostUsers` must be false to use `Unmasked`")
+        })
+        .collect();
+    assert!(
+        upstream_invalid.is_empty(),
+        "upstream fixtures refused as invalid: {upstream_invalid:#?}"
+    );
     assert!(
         rejected > 1000 && warned > 1000,
         "{rejected} rejected, {warned} warned"
